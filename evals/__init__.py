@@ -1,0 +1,1 @@
+"""Evaluation harness and datasets: retrieval quality, the advice judge, coach runs."""

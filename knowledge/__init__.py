@@ -1,0 +1,1 @@
+"""The guidance corpus (cards) and rubric. Data only; located with coach.resources."""

@@ -1,0 +1,1 @@
+"""Prompt files (Markdown). Data only; loaded with coach.resources.prompt()."""
