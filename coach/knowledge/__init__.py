@@ -1,0 +1,1 @@
+"""Guidance knowledge: cards, user documents, indexing and retrieval."""
