@@ -22,7 +22,7 @@ class CitationEvent:
 
     card_id: str
     title: str
-    source: str  # article title and author, e.g. "Take the Lead in Your Mentoring Relationship — Donalisa Stinyard"
+    source: str  # article title and author, e.g. "Take the Lead in ... — Donalisa Stinyard"
     passage: str
     score: float = 0.0
 
@@ -67,6 +67,23 @@ class CritiqueEvent:
     subject: str
     judgement: Any
     summary: str = ""
+    attempt: int = 1
+    previous_score: float | None = None  # score of the previous attempt, to show the change
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyReset:
+    """Discard the reply text shown so far in this turn; a revised reply follows.
+
+    Used when the critic finds a high-severity contradiction in a streamed reply and the model revises it.
+    """
+
+    reason: str
+
+
+ErrorKind = Literal[
+    "auth", "not_found", "rate_limit", "server", "timeout", "connection", "tool", "input", "other"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +91,7 @@ class ErrorEvent:
     """Something went wrong; the conversation and the user's message are kept."""
 
     message: str
-    kind: Literal["auth", "not_found", "rate_limit", "server", "timeout", "connection", "tool", "input", "other"] = (
-        "other"
-    )
+    kind: ErrorKind = "other"
     retryable: bool = False
 
 
@@ -87,4 +102,14 @@ class Done:
     text: str = ""
 
 
-Event = TextDelta | CitationEvent | ProposedChange | ToolCallEvent | ToolResultEvent | CritiqueEvent | ErrorEvent | Done
+Event = (
+    TextDelta
+    | CitationEvent
+    | ProposedChange
+    | ToolCallEvent
+    | ToolResultEvent
+    | CritiqueEvent
+    | ReplyReset
+    | ErrorEvent
+    | Done
+)
