@@ -6,7 +6,7 @@ The TUI, `coach chat`, `coach ask` and `coach eval run` drive engines only throu
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from coach.events import Event
 from coach.skills import Skill
@@ -40,3 +40,17 @@ class Engine(Protocol):
     def reject(self, proposal_id: str) -> str:
         """Discard a proposal; return a one-line confirmation."""
         ...
+
+
+@runtime_checkable
+class Resumable(Protocol):
+    """Optional: engines that can save and restore their state when a conversation is resumed.
+
+    `snapshot()` returns JSON-serialisable data (the guided engine: its flow state; the LLM engine: its
+    message history and summary). The conversation log stores it after every turn and hands it back to
+    `restore()` on resume. `restore()` must tolerate missing keys (older snapshots).
+    """
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def restore(self, state: dict[str, Any]) -> None: ...
