@@ -1,0 +1,454 @@
+"""The coach terminal app. `coach` with no arguments runs `run_app()`.
+
+Start-up stays fast by importing only Textual and light coach modules here: the engine (and with it
+langchain, chromadb and the embedder) is created in a thread worker after the first paint. Messages
+typed before it is ready are queued, not lost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from coach.config import Settings, load_settings
+from coach.events import (
+    CitationEvent,
+    CritiqueEvent,
+    Done,
+    ErrorEvent,
+    ProposedChange,
+    ReplyReset,
+    TextDelta,
+    ToolCallEvent,
+    ToolResultEvent,
+)
+from coach.skills import Skill
+from tui.safety import clean, one_line
+from tui.screens.skills import FREE, SkillPicker
+from tui.widgets.chat import ChatLog, CoachReply, CritiqueCard, Notice, ProposalCard, UserMessage
+from tui.widgets.prompt import PromptArea
+
+EngineFactory = Callable[[Settings, "str | None"], Any]
+TRACKER_MIN_WIDTH = 100  # below this the tracker panel starts hidden so the chat keeps its width
+
+ERROR_TITLES = {
+    "auth": "The LLM server refused the key",
+    "not_found": "Model or endpoint not found",
+    "rate_limit": "Rate limited",
+    "server": "The LLM server failed",
+    "timeout": "The LLM server timed out",
+    "connection": "Cannot reach the LLM server",
+    "tool": "A tool call failed",
+    "input": "Message not sent",
+}
+
+
+def default_engine_factory(settings: Settings, conversation_id: str | None) -> Any:
+    from coach.engine import create_engine  # heavy: imported in the worker, after first paint
+
+    return create_engine(settings, conversation_id=conversation_id)
+
+
+class StatusLine(Static):
+    """Mode (guided, or the LLM model and server), the current skill, and what the app is doing."""
+
+
+class CoachApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "coach"
+    BINDINGS = [
+        Binding("escape", "cancel_reply", "Cancel", show=True),
+        Binding("ctrl+s", "pick_skill", "Skill"),
+        Binding("ctrl+t", "toggle_tracker", "Tracker"),
+        Binding("ctrl+o", "sessions", "Sessions"),
+        Binding("ctrl+r", "review_proposal", "Review"),
+        Binding("ctrl+g", "toggle_citations", "Sources"),
+        Binding("ctrl+l", "copy_draft", "Copy"),
+        Binding("f2", "toggle_theme", "Theme", show=False),
+    ]
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        engine_factory: EngineFactory | None = None,
+        conversation_id: str | None = None,
+        today: date | None = None,
+    ) -> None:
+        super().__init__()
+        self.settings = settings or load_settings()
+        self.engine_factory = engine_factory or default_engine_factory
+        self.conversation_id = conversation_id
+        self.today = today
+        self.engine: Any = None
+        self.engine_error: str | None = None
+        self.queued: list[str] = []
+        self.replying_to: str | None = None  # the user's text while a reply streams (restored on Esc)
+        self._reply_user_message: UserMessage | None = None
+        self._reply_widget: CoachReply | None = None
+        self._tracker_toggled = False
+        self.activity = "loading guidance…"
+
+    # ---- layout ---------------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"), Vertical(id="chat-column"):
+            yield ChatLog(id="chat")
+            yield PromptArea(id="prompt")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.query_one("#chat", ChatLog).anchor()
+        self.query_one(PromptArea).focus()
+        self._update_status()
+        self.load_engine()
+
+    # ---- engine start-up ------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
+    def load_engine(self) -> None:
+        try:
+            engine = self.engine_factory(self.settings, self.conversation_id)
+            warm_up = getattr(getattr(engine, "services", None), "warm_up", None)
+            if callable(warm_up):
+                warm_up()  # retriever, tracker, judge: built here so the first turn is quick
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays usable
+            self.call_from_thread(self._engine_failed, exc)
+            return
+        self.call_from_thread(self._engine_ready, engine)
+
+    def _engine_failed(self, exc: Exception) -> None:
+        self.engine_error = one_line(str(exc) or type(exc).__name__, 300)
+        self.activity = "guidance failed to load"
+        self._update_status()
+        self.notify(self.engine_error, title="Could not start the coach", severity="error", markup=False)
+
+    def _engine_ready(self, engine: Any) -> None:
+        self.engine = engine
+        self.conversation_id = getattr(engine, "conversation_id", self.conversation_id)
+        self.activity = ""
+        self._update_status()
+        if self.queued:
+            self._next_queued()
+
+    def _next_queued(self) -> None:
+        if self.queued and self.engine is not None and self.replying_to is None:
+            text = self.queued.pop(0)
+            self.start_turn(text, self._take_pending_message(text))
+
+    def _take_pending_message(self, text: str) -> UserMessage | None:
+        for message in self.query(UserMessage):
+            if message.has_class("-queued") and message.text == text:
+                message.remove_class("-queued")
+                return message
+        return None
+
+    # ---- status line ----------------------------------------------------------------------------
+    def _update_status(self) -> None:
+        skill = getattr(self.engine, "skill", None) if self.engine else self._pending_skill
+        parts: list[str | tuple[str, str]] = [
+            (f" {skill.label} " if skill else " Free conversation ", "reverse"),
+            " ",
+            one_line(self.settings.describe_mode(), 160),
+        ]
+        if self.activity:
+            parts.extend(["  ", (self.activity, "italic")])
+        self.query_one(StatusLine).update(Content.assemble(*parts))
+
+    _pending_skill: Skill | None = None
+
+    # ---- sending and streaming ------------------------------------------------------------------
+    def on_prompt_area_submitted(self, event: PromptArea.Submitted) -> None:
+        text = event.text
+        message = UserMessage(text)
+        if self.engine is None or self.replying_to is not None:
+            message.add_class("-queued")
+            self.queued.append(text)
+            self._chat.mount(message)
+            if self.engine is None and self.engine_error:
+                self.notify(
+                    "The coach is not available: " + self.engine_error, severity="error", markup=False
+                )
+            elif self.engine is None:
+                self.notify("Queued: it will be sent once the guidance has loaded.", markup=False)
+            return
+        self._chat.mount(message)
+        self.start_turn(text, message)
+
+    @property
+    def _chat(self) -> ChatLog:
+        return self.query_one("#chat", ChatLog)
+
+    def start_turn(self, text: str, message: UserMessage | None) -> None:
+        self.replying_to = text
+        self._reply_user_message = message
+        self.activity = "replying… (Esc to cancel)"
+        self._update_status()
+        self.run_worker(
+            self._stream(self.engine.turn(text)), exclusive=True, group="reply", exit_on_error=False
+        )
+
+    def run_opening(self) -> None:
+        opening = getattr(self.engine, "opening", None)
+        if opening is None:
+            return
+        self.replying_to = ""
+        self._reply_user_message = None
+        self.activity = "replying… (Esc to cancel)"
+        self._update_status()
+        self.run_worker(self._stream(opening()), exclusive=True, group="reply", exit_on_error=False)
+
+    async def _stream(self, events: Any) -> None:
+        reply = CoachReply()
+        self._reply_widget = reply
+        await self._chat.mount(reply)
+        self._chat.anchor()
+        finished = False
+        try:
+            async for event in events:
+                match event:
+                    case TextDelta(text=text):
+                        await reply.write(text)
+                    case CitationEvent():
+                        reply.citations.add(event)
+                    case ProposedChange():
+                        await self._chat.mount(ProposalCard(event))
+                    case CritiqueEvent():
+                        await self._chat.mount(CritiqueCard(event))
+                    case ReplyReset(reason=reason):
+                        await reply.reset(reason)
+                    case ToolCallEvent(name=name):
+                        self.activity = f"using {one_line(name, 40)}…"
+                        self._update_status()
+                    case ToolResultEvent(ok=False, content=content):
+                        await self._chat.mount(Notice(one_line(content, 300), kind="warning"))
+                    case ToolResultEvent():
+                        pass
+                    case ErrorEvent():
+                        self._show_error(event.message, event.kind)
+                    case Done(text=text):
+                        await reply.finish(text or None)
+                        finished = True
+        except Exception as exc:  # noqa: BLE001 - the conversation must survive any engine failure
+            self._show_error(one_line(str(exc) or type(exc).__name__, 300), "other")
+        finally:
+            if reply.has_class("-cancelled"):
+                await reply.cancel()
+                await reply.remove()
+            else:
+                if not finished:
+                    await reply.finish()
+                if not reply.text.strip() and not reply.citations.items:
+                    await reply.remove()
+            self._end_turn()
+
+    def _show_error(self, message: str, kind: str) -> None:
+        self.notify(
+            clean(message),
+            title=ERROR_TITLES.get(kind, "Something went wrong"),
+            severity="error",
+            markup=False,
+            timeout=8,
+        )
+        if self.replying_to:
+            prompt = self.query_one(PromptArea)
+            if not prompt.text.strip():
+                prompt.restore(self.replying_to)  # the message is kept so it can be sent again
+
+    def _end_turn(self) -> None:
+        self.replying_to = None
+        self._reply_user_message = None
+        self._reply_widget = None
+        self.activity = ""
+        self._update_status()
+        self.call_later(self._next_queued)
+
+    def action_cancel_reply(self) -> None:
+        if self.replying_to is None:
+            return
+        text = self.replying_to
+        self.workers.cancel_group(self, "reply")
+        message = self._reply_user_message
+        reply = self._reply_widget
+        if message is not None:
+            message.remove()
+        if reply is not None:
+            reply.add_class("-cancelled")
+        if text:
+            self.query_one(PromptArea).restore(text)
+        self.notify("Reply cancelled; your message is back in the prompt.", markup=False, timeout=3)
+
+    # ---- skills ---------------------------------------------------------------------------------
+    def action_pick_skill(self) -> None:
+        current = getattr(self.engine, "skill", None) if self.engine else self._pending_skill
+        self.push_screen(SkillPicker(current), self._skill_chosen)
+
+    def _skill_chosen(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        skill = None if choice == FREE else Skill(choice)
+        self.set_skill(skill)
+
+    def set_skill(self, skill: Skill | None) -> None:
+        if self.engine is None:
+            self._pending_skill = skill
+            self.notify("The skill will start once the guidance has loaded.", markup=False)
+            self._update_status()
+            return
+        if self.replying_to is not None:
+            self.action_cancel_reply()
+        self.engine.set_skill(skill)
+        self._chat.mount(Notice(f"— {skill.label if skill else 'Free conversation'} —", kind="skill"))
+        self._update_status()
+        self.run_opening()
+
+    # ---- tracker, sessions, citations, clipboard, theme -----------------------------------------
+    def action_toggle_tracker(self) -> None:
+        self.notify("The tracker panel is not available yet.", markup=False)
+
+    def action_sessions(self) -> None:
+        self.notify("Sessions are not available yet.", markup=False)
+
+    def pending_proposals(self) -> list[ProposalCard]:
+        return [card for card in self.query(ProposalCard) if card.state == "pending"]
+
+    def action_review_proposal(self) -> None:
+        pending = self.pending_proposals()
+        if not pending:
+            self.notify("No proposed tracker change is waiting.", markup=False, timeout=3)
+            return
+        card = pending[0]
+        card.focus()
+        card.scroll_visible()
+
+    def on_proposal_card_decision(self, event: ProposalCard.Decision) -> None:
+        card = event.card
+        proposal_id = card.event.proposal_id
+        if event.choice == "accept":
+            self._decide(card, lambda: self.engine.accept(proposal_id), "accepted")
+        elif event.choice == "reject":
+            self._decide(card, lambda: self.engine.reject(proposal_id), "rejected")
+        else:
+            self.edit_proposal(card)
+
+    def _decide(self, card: ProposalCard, call: Callable[[], str], state: str) -> None:
+        try:
+            note = call()
+        except Exception as exc:  # noqa: BLE001 - e.g. a validation error: the proposal stays pending
+            self.notify(
+                one_line(str(exc) or type(exc).__name__, 300),
+                title="Not applied",
+                severity="error",
+                markup=False,
+            )
+            return
+        card.settle(state, str(note))
+        self.query_one(PromptArea).focus()
+        self.refresh_tracker()
+
+    def edit_proposal(self, card: ProposalCard) -> None:
+        """Send the change back to the coach: the prompt is pre-filled so the user says what to change."""
+        prompt = self.query_one(PromptArea)
+        prompt.restore(f"Change {card.event.proposal_id} ({one_line(card.event.summary, 80)}): ")
+
+    def refresh_tracker(self) -> None:
+        pass
+
+    def action_toggle_citations(self) -> None:
+        replies = [reply for reply in self.query(CoachReply) if reply.citations.items]
+        if not replies:
+            self.notify("No reply has cited guidance yet.", markup=False, timeout=3)
+            return
+        citations = replies[-1].citations
+        citations.collapsed = not citations.collapsed
+        citations.scroll_visible()
+
+    def current_draft(self) -> str | None:
+        """The draft in the latest reply that has one (a fenced block or quote), else the latest reply."""
+        replies = [reply for reply in self.query(CoachReply) if reply.text.strip()]
+        for reply in reversed(replies):
+            draft = extract_draft(reply.text)
+            if draft:
+                return draft
+        return replies[-1].text.strip() if replies else None
+
+    def action_copy_draft(self) -> None:
+        draft = self.current_draft()
+        if not draft:
+            self.notify("Nothing to copy yet.", markup=False, timeout=3)
+            return
+        self.copy_to_clipboard(draft)
+        self.notify(f"Copied {len(draft)} characters to the clipboard.", markup=False, timeout=3)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Choose a skill", "Clarify goals, outreach, session prep, ...", self.action_pick_skill
+        )
+        yield SystemCommand("Free conversation", "Leave the current skill", lambda: self.set_skill(None))
+        for skill in Skill:
+            yield SystemCommand(
+                f"Skill: {skill.label}",
+                f"Start {skill.label.lower()}",
+                lambda s=skill: self.set_skill(s),
+                discover=False,
+            )
+        yield SystemCommand(
+            "Toggle tracker panel", "Goals, next steps and the next session", self.action_toggle_tracker
+        )
+        yield SystemCommand(
+            "Sessions", "List, resume, rename, delete or export conversations", self.action_sessions
+        )
+        yield SystemCommand(
+            "Review proposed change",
+            "Accept, edit or reject the next proposed tracker change",
+            self.action_review_proposal,
+        )
+        yield SystemCommand(
+            "Show sources", "Expand the guidance passages of the latest reply", self.action_toggle_citations
+        )
+        yield SystemCommand("Copy draft", "Copy the current draft to the clipboard", self.action_copy_draft)
+        yield SystemCommand(
+            "Toggle light/dark theme",
+            "Switch between textual-dark and textual-light",
+            self.action_toggle_theme,
+        )
+        yield SystemCommand("Cancel reply", "Stop the reply in progress", self.action_cancel_reply)
+
+
+_FENCED = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
+
+
+def extract_draft(text: str) -> str | None:
+    """The last fenced block, else the last run of quoted lines, of a reply."""
+    blocks = _FENCED.findall(text)
+    if blocks:
+        return blocks[-1].strip() or None
+    quote: list[str] = []
+    runs: list[list[str]] = []
+    for line in text.splitlines():
+        if line.startswith(">"):
+            quote.append(line[1:].removeprefix(" "))
+        elif quote:
+            runs.append(quote)
+            quote = []
+    if quote:
+        runs.append(quote)
+    return "\n".join(runs[-1]).strip() or None if runs else None
+
+
+def run_app() -> None:
+    CoachApp().run()
