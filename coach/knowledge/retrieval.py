@@ -1,0 +1,238 @@
+"""Hybrid retrieval over the guidance cards and the user's documents, with citations.
+
+Dense (embeddings in chromadb) and lexical (BM25) rankings are fused with reciprocal-rank fusion; both
+sides apply the same skill and audience filters. The built-in cards are (re)indexed on open when missing
+or changed, so a fresh install answers at once.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from coach.knowledge.cards import load_cards
+from coach.knowledge.cleaner import strip_control
+from coach.knowledge.documents import ALL_SKILLS, Chunk, card_chunk
+from coach.knowledge.embeddings import Embedder, get_embedder
+from coach.knowledge.errors import QueryError
+from coach.knowledge.index import KnowledgeStore, Progress, StoredChunks, SyncReport
+from coach.knowledge.lexical import BM25
+from coach.skills import AUDIENCES, Skill, parse_skill
+
+if TYPE_CHECKING:
+    from coach.config import Settings
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk_id: str
+    card_id: str  # "" for a passage from a user document
+    title: str
+    citation: str  # the source article(s) of a card, or the document's title and file name
+    text: str
+    score: float  # fused rank score; higher = better
+    skills: tuple[str, ...]
+    audience: str
+    kind: str = "card"  # "card" | "document"
+    path: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["skills"] = list(self.skills)
+        return data
+
+
+def check_query(query: str) -> str:
+    """The query, cleaned of control characters; QueryError if empty or too long."""
+    if not isinstance(query, str):
+        raise QueryError("the query must be text")
+    if len(query) > MAX_QUERY_CHARS:
+        raise QueryError(
+            f"the query is {len(query):,} characters; the limit is {MAX_QUERY_CHARS:,}. "
+            "Ask about one thing at a time."
+        )
+    cleaned = " ".join(strip_control(query).split())
+    if not cleaned:
+        raise QueryError("the query is empty; type what you want guidance on")
+    return cleaned
+
+
+def _skill_value(skill: Skill | str | None) -> str | None:
+    if skill is None or skill == "":
+        return None
+    try:
+        return parse_skill(str(skill)).value
+    except ValueError as exc:
+        raise QueryError(str(exc)) from exc
+
+
+def _audience_values(audience: str | None) -> list[str] | None:
+    if audience is None or audience in ("", "both"):
+        return None
+    if audience not in AUDIENCES:
+        raise QueryError(f"unknown audience {audience!r}; choose one of: {', '.join(AUDIENCES)}")
+    return [audience, "both"]
+
+
+class Retriever:
+    # Reciprocal-rank fusion: score = sum(weight / (RRF_K + rank)). Chosen on evals/retrieval (see README).
+    RRF_K = 60
+    DENSE_WEIGHT = 1.0
+    LEXICAL_WEIGHT = 1.0
+    CANDIDATES = 30
+
+    def __init__(
+        self, store: KnowledgeStore, *, cards_dir: Path | None = None, stored: StoredChunks | None = None
+    ) -> None:
+        self.store = store
+        self.embedder: Embedder = store.embedder
+        self.cards_dir = cards_dir
+        self._lock = threading.RLock()
+        self._load(stored if stored is not None else store.load())
+
+    @classmethod
+    def open(
+        cls,
+        settings: Settings | None = None,
+        *,
+        embedder: Embedder | None = None,
+        client: Any | None = None,
+        cards_dir: Path | None = None,
+        progress: Progress | None = None,
+    ) -> Retriever:
+        """Open the index, (re)building the built-in cards' part when missing or stale."""
+        if settings is None:
+            from coach.config import Settings
+
+            settings = Settings()
+        store = KnowledgeStore(settings, embedder or get_embedder(settings), client=client)
+        stored = store.load()
+        report = sync_cards(store, cards_dir=cards_dir, stored=stored, progress=progress)
+        if report.added or report.removed:
+            stored = store.load()
+        return cls(store, cards_dir=cards_dir, stored=stored)
+
+    # ---- state -------------------------------------------------------------------------------
+
+    def _load(self, stored: StoredChunks) -> None:
+        ids, docs, metas = stored.ids, stored.documents, stored.metadatas
+        bm25 = BM25(docs)
+        skill_masks = {
+            s: np.array([bool(m.get(f"skill_{s}")) for m in metas], dtype=bool) for s in ALL_SKILLS
+        }
+        audiences = np.array([m.get("audience", "both") for m in metas], dtype=object)
+        with self._lock:
+            self._ids, self._docs, self._metas = ids, docs, metas
+            self._position = {cid: i for i, cid in enumerate(ids)}
+            self._bm25 = bm25
+            self._skill_masks = skill_masks
+            self._audiences = audiences
+
+    def refresh(self) -> None:
+        """Re-read the store (after documents were added or removed, possibly by another process)."""
+        self._load(self.store.load())
+
+    @property
+    def size(self) -> int:
+        return len(self._ids)
+
+    def stored(self) -> StoredChunks:
+        return StoredChunks(list(self._ids), list(self._docs), list(self._metas))
+
+    # ---- search ------------------------------------------------------------------------------
+
+    def search(
+        self, query: str, k: int = 5, skill: Skill | str | None = None, audience: str | None = None
+    ) -> list[Passage]:
+        text = check_query(query)
+        if not 1 <= int(k) <= MAX_K:
+            raise QueryError(f"k must be between 1 and {MAX_K}, not {k}")
+        skill_value = _skill_value(skill)
+        audience_values = _audience_values(audience)
+        with self._lock:
+            ids, docs, metas, bm25 = self._ids, self._docs, self._metas, self._bm25
+            mask = self._mask(skill_value, audience_values)
+        if not ids or not mask.any():
+            return []
+        n = min(self.CANDIDATES, int(mask.sum()))
+        vector = self.embedder.embed([text])[0]
+        dense = self.store.query(vector, n, _where(skill_value, audience_values))
+        fused: dict[str, float] = {}
+        found: dict[str, tuple[str, dict[str, Any]]] = {}
+        for rank, (cid, doc, meta) in enumerate(
+            zip(dense["ids"][0], dense["documents"][0], dense["metadatas"][0], strict=True)
+        ):
+            fused[cid] = fused.get(cid, 0.0) + self.DENSE_WEIGHT / (self.RRF_K + rank + 1)
+            found[cid] = (doc or "", dict(meta or {}))
+        scores = bm25.scores(text)
+        scores[~mask] = 0.0
+        top = np.argsort(-scores, kind="stable")[:n]
+        for rank, i in enumerate(x for x in top if scores[x] > 0):
+            cid = ids[i]
+            fused[cid] = fused.get(cid, 0.0) + self.LEXICAL_WEIGHT / (self.RRF_K + rank + 1)
+            found.setdefault(cid, (docs[i], metas[i]))
+        ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: int(k)]
+        return [_passage(cid, score, *found[cid]) for cid, score in ranked]
+
+    def _mask(self, skill: str | None, audiences: list[str] | None) -> np.ndarray:
+        mask = np.ones(len(self._ids), dtype=bool)
+        if skill is not None:
+            mask &= self._skill_masks[skill]
+        if audiences is not None:
+            mask &= np.isin(self._audiences, audiences)
+        return mask
+
+
+def _where(skill: str | None, audiences: list[str] | None) -> dict[str, Any] | None:
+    clauses: list[dict[str, Any]] = []
+    if skill is not None:
+        clauses.append({f"skill_{skill}": True})
+    if audiences is not None:
+        clauses.append({"audience": {"$in": audiences}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _passage(chunk_id: str, score: float, document: str, meta: dict[str, Any]) -> Passage:
+    # The stored document is Chunk.embed_text: a one-line header (title, heading), then the passage.
+    _, _, text = document.partition("\n")
+    skills = tuple(s for s in str(meta.get("skills", "")).split(",") if s)
+    return Passage(
+        chunk_id=chunk_id,
+        card_id=str(meta.get("card_id", "")),
+        title=str(meta.get("title", "")),
+        citation=str(meta.get("citation", "")),
+        text=text or document,
+        score=round(float(score), 6),
+        skills=skills,
+        audience=str(meta.get("audience", "both")),
+        kind=str(meta.get("kind", "card")),
+        path=str(meta.get("path", "")),
+    )
+
+
+def _is_card(meta: dict[str, Any]) -> bool:
+    return meta.get("kind") == "card"
+
+
+def card_chunks(cards_dir: Path | None = None) -> list[Chunk]:
+    return [card_chunk(card) for card in load_cards(cards_dir)]
+
+
+def sync_cards(
+    store: KnowledgeStore,
+    *,
+    cards_dir: Path | None = None,
+    stored: StoredChunks | None = None,
+    progress: Progress | None = None,
+) -> SyncReport:
+    """Bring the built-in cards in the store up to date (only changed cards are embedded)."""
+    return store.sync(card_chunks(cards_dir), _is_card, stored=stored, progress=progress)
