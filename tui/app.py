@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from textual import work
@@ -64,7 +65,7 @@ class StatusLine(Static):
 
 
 class CoachApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))
     TITLE = "coach"
     BINDINGS = [
         Binding("escape", "cancel_reply", "Cancel", show=True),
