@@ -96,6 +96,17 @@ class ErrorEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class Notice:
+    """A status line that is not part of the reply: "retrying in 2 s", "summarised 12 earlier messages".
+
+    `kind`: "retry", "summary", "info". Renderers show it dimmed; it is logged but not sent to the model.
+    """
+
+    message: str
+    kind: str = "info"
+
+
+@dataclass(frozen=True, slots=True)
 class Done:
     """The turn is over. `text` is the full reply as shown."""
 
@@ -111,5 +122,37 @@ Event = (
     | CritiqueEvent
     | ReplyReset
     | ErrorEvent
+    | Notice
     | Done
 )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly form of an event field (pydantic models, dataclasses, enums, dates)."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return _plain(dump(mode="json"))
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
+    return str(value)
+
+
+def event_to_dict(event: Event) -> dict[str, Any]:
+    """{"type": "TextDelta", ...fields}: for JSON lines (`coach ask --json`) and the conversation log.
+
+    A ProposedChange's `proposal` becomes its payload (the validated model) so nothing live is kept.
+    """
+    data: dict[str, Any] = {"type": type(event).__name__}
+    for name in event.__dataclass_fields__:  # type: ignore[union-attr]
+        value = getattr(event, name)
+        if name == "proposal":
+            data["kind"] = getattr(value, "kind", None)
+            value = getattr(value, "payload", None)
+        data[name] = _plain(value)
+    return data

@@ -1,1 +1,90 @@
-"""The coach engine: takes a user message, yields typed events (coach.events). No UI code."""
+"""The coach engine: takes a user message, yields typed events (coach.events). No UI code.
+
+`create_engine()` is the one entry point the TUI and the CLIs use. Heavy modules (langchain, chromadb,
+the embedding model) load lazily: creating a guided engine is cheap, the LLM engine imports langchain.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from coach.config import Settings
+    from coach.engine.recorder import RecordingEngine
+    from coach.engine.services import Services
+
+__all__ = ["create_engine"]
+
+
+def create_engine(
+    settings: Settings | None = None,
+    *,
+    conversation_id: str | None = None,
+    services: Services | None = None,
+    chat_model: Any = None,
+) -> RecordingEngine:
+    """Guided engine when no LLM is configured, else the LLM engine; wrapped in the conversation log.
+
+    `conversation_id` (an id or unique prefix) resumes a logged conversation: the engine's saved state is
+    restored, or, when it was recorded in the other mode, the LLM history is rebuilt from the messages.
+    Raises ConversationNotFound for an unknown id, DatabaseError for an unreadable log, and
+    EngineConfigError when the LLM is switched on without a usable model. `chat_model` (tests and
+    benchmarks) replaces the ChatOpenAI client.
+    """
+    from coach.config import Settings
+    from coach.conversations import ConversationLog
+    from coach.engine.recorder import RecordingEngine
+    from coach.engine.services import Services
+
+    settings = settings or Settings()
+    services = services or Services(settings)
+    log = ConversationLog.open(settings)
+    mode = "llm" if settings.llm_enabled or chat_model is not None else "guided"
+
+    resumed_id = log.resolve(conversation_id) if conversation_id else None
+    new_id = resumed_id or log.create(mode=mode)
+    if mode == "llm":
+        from coach.engine.llm import LLMEngine
+
+        inner: Any = LLMEngine(settings, services=services, conversation_id=new_id, chat_model=chat_model)
+    else:
+        try:
+            from coach.engine.guided import GuidedEngine
+        except ImportError:  # the package may not re-export it
+            from coach.engine.guided.engine import GuidedEngine
+
+        inner = GuidedEngine(settings, services=services, conversation_id=new_id)
+
+    if resumed_id is not None:
+        _resume(inner, log, resumed_id, mode)
+    return RecordingEngine(inner, log, new_id)
+
+
+def _resume(inner: Any, log: Any, conversation_id: str, mode: str) -> None:
+    from coach.engine.base import Resumable
+    from coach.skills import Skill
+
+    info = log.get(conversation_id)
+    state = log.load_state(conversation_id)
+    engine_state = state.get("engine") if isinstance(state.get("engine"), dict) else None
+    if state.get("mode") == mode and engine_state and isinstance(inner, Resumable):
+        inner.restore(engine_state)
+    else:
+        skill = info.skill if info.skill in {s.value for s in Skill} else None
+        inner.set_skill(Skill(skill) if skill else None)
+        if mode == "llm":
+            inner.history = _history_from_log(log, conversation_id)
+    if info.mode != mode:
+        log.set_meta(conversation_id, mode=mode, skill=inner.skill.value if inner.skill else None)
+
+
+def _history_from_log(log: Any, conversation_id: str) -> list[Any]:
+    from langchain_core.messages import AIMessage, HumanMessage
+
+    history: list[Any] = []
+    for message in log.messages(conversation_id):
+        if message.role == "user":
+            history.append(HumanMessage(message.content))
+        elif message.role == "assistant" and message.content.strip():
+            history.append(AIMessage(message.content))
+    return history

@@ -1,0 +1,36 @@
+"""Make model output and document text safe to print, and keep secrets out of anything stored."""
+
+from __future__ import annotations
+
+import re
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-byte ESC sequences, and C1 controls.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (title changes, hyperlinks)
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS / SOS / PM / APC
+    r"|\x1b[@-Z\\-_]?"  # lone ESC or two-byte sequence
+    r"|[\x80-\x9f]"  # C1 controls (8-bit CSI etc.)
+)
+# C0 controls except tab and newline (a bare CR can overwrite what was printed before it).
+_C0 = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+# Key-shaped strings: OpenAI style (sk-..., including masked forms like "sk-abc***xyz").
+_KEY_SHAPED = re.compile(r"\bsk-[A-Za-z0-9_\-*]{6,}")
+
+
+def strip_control(text: str) -> str:
+    """Remove terminal escape sequences and control characters; keep newlines and tabs."""
+    if not text:
+        return text
+    return _C0.sub("", _ANSI.sub("", text.replace("\r\n", "\n")))
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Replace any configured secret, and anything shaped like an API key, with a marker."""
+    if not text:
+        return text
+    for secret in secrets:
+        if secret and len(secret) >= 4:
+            text = text.replace(secret, "[redacted]")
+    return _KEY_SHAPED.sub("[redacted key]", text)
