@@ -517,8 +517,8 @@ def propose_plan_session(
         warnings.append("no agenda yet: what should the meeting cover?")
     if not session.questions:
         warnings.append("no questions prepared yet: the guidance says to come with them")
-    who = f" with {tracker.get(Partner, partner_id).name}" if partner_id is not None else ""
-    summary = f"plan session{one_line(who, 40)} on {fmt(day)}"
+    who = f" with {one_line(tracker.get(Partner, partner_id).name, 40)}" if partner_id is not None else ""
+    summary = f"plan session{who} on {fmt(day)}"
     return Proposal(_new_id(), "plan_session", summary, _diff(session), session, warnings=warnings)
 
 

@@ -297,11 +297,9 @@ class Tracker:
                 self._update(changeset_id, model, proposal.before)
                 record_id = model.id
         proposal.applied = True
-        noun = model.table.rstrip("s").replace("step", "step")
-        text = f"{proposal.summary} [{noun} {record_id}]"
         if isinstance(model, Draft):
-            text += f" (version {model.version})"
-        return text
+            return f"saved draft '{model.name}' version {model.version}"
+        return f"{proposal.summary} [{model.table.rstrip('s')} {record_id}]"
 
     @_guarded
     def undo(self, actor: Actor = "user") -> str:
