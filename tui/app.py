@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -34,10 +34,13 @@ from coach.events import (
     ToolResultEvent,
 )
 from coach.skills import Skill
+from tui import tracker_actions
 from tui.safety import clean, one_line
+from tui.screens.changes import ConfirmChange, EditStep
 from tui.screens.skills import FREE, SkillPicker
 from tui.widgets.chat import ChatLog, CoachReply, CritiqueCard, Notice, ProposalCard, UserMessage
 from tui.widgets.prompt import PromptArea
+from tui.widgets.tracker_panel import StepList, TrackerPanel, TrackerView, read_tracker
 
 EngineFactory = Callable[[Settings, "str | None"], Any]
 TRACKER_MIN_WIDTH = 100  # below this the tracker panel starts hidden so the chat keeps its width
@@ -98,13 +101,16 @@ class CoachApp(App[None]):
         self._reply_user_message: UserMessage | None = None
         self._reply_widget: CoachReply | None = None
         self._tracker_toggled = False
+        self.tracker: Any = None
         self.activity = "loading guidance…"
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        with Horizontal(id="main"), Vertical(id="chat-column"):
-            yield ChatLog(id="chat")
-            yield PromptArea(id="prompt")
+        with Horizontal(id="main"):
+            with Vertical(id="chat-column"):
+                yield ChatLog(id="chat")
+                yield PromptArea(id="prompt")
+            yield TrackerPanel(id="tracker")
         yield StatusLine(id="status")
         yield Footer()
 
@@ -112,21 +118,51 @@ class CoachApp(App[None]):
         self.theme = "textual-dark"
         self.query_one("#chat", ChatLog).anchor()
         self.query_one(PromptArea).focus()
+        self._fit_tracker(self.size.width)
         self._update_status()
         self.load_engine()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit_tracker(event.size.width)
+
+    def _fit_tracker(self, width: int) -> None:
+        if not self._tracker_toggled:
+            self.query_one(TrackerPanel).display = width >= TRACKER_MIN_WIDTH
 
     # ---- engine start-up ------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self) -> None:
         try:
             engine = self.engine_factory(self.settings, self.conversation_id)
-            warm_up = getattr(getattr(engine, "services", None), "warm_up", None)
-            if callable(warm_up):
-                warm_up()  # retriever, tracker, judge: built here so the first turn is quick
+            services = getattr(engine, "services", None)
+            if callable(getattr(services, "warm_up", None)):
+                services.warm_up()  # retriever, tracker, judge: built here so the first turn is quick
         except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays usable
             self.call_from_thread(self._engine_failed, exc)
             return
+        tracker = getattr(services, "tracker", None) if services is not None else None
         self.call_from_thread(self._engine_ready, engine)
+        self._open_tracker(tracker)
+
+    def _open_tracker(self, tracker: Any = None) -> None:
+        """Runs in the loading thread: the engine's tracker, else one opened from the settings."""
+        try:
+            if tracker is None:
+                from coach.tracker import Tracker
+
+                tracker = Tracker.open(self.settings)
+            view = read_tracker(tracker, self.today or tracker.today())
+        except Exception as exc:  # noqa: BLE001 - a damaged tracker must not stop the chat
+            message = one_line(str(exc) or type(exc).__name__, 300)
+            self.call_from_thread(
+                self.notify, message, title="Tracker unavailable", severity="error", markup=False
+            )
+            return
+        self.call_from_thread(self._tracker_ready, tracker, view)
+
+    def _tracker_ready(self, tracker: Any, view: TrackerView) -> None:
+        self.tracker = tracker
+        self.query_one(TrackerPanel).show(view)
 
     def _engine_failed(self, exc: Exception) -> None:
         self.engine_error = one_line(str(exc) or type(exc).__name__, 300)
@@ -240,6 +276,7 @@ class CoachApp(App[None]):
                     case Done(text=text):
                         await reply.finish(text or None)
                         finished = True
+                        self.refresh_tracker()
         except Exception as exc:  # noqa: BLE001 - the conversation must survive any engine failure
             self._show_error(one_line(str(exc) or type(exc).__name__, 300), "other")
         finally:
@@ -315,7 +352,72 @@ class CoachApp(App[None]):
 
     # ---- tracker, sessions, citations, clipboard, theme -----------------------------------------
     def action_toggle_tracker(self) -> None:
-        self.notify("The tracker panel is not available yet.", markup=False)
+        panel = self.query_one(TrackerPanel)
+        self._tracker_toggled = True
+        panel.display = not panel.display
+        if panel.display:
+            self.query_one(StepList).focus()
+        else:
+            self.query_one(PromptArea).focus()
+
+    def refresh_tracker(self) -> None:
+        if self.tracker is None:
+            return
+        try:
+            view = read_tracker(self.tracker, self.today or self.tracker.today())
+        except Exception as exc:  # noqa: BLE001
+            self.notify(one_line(str(exc), 300), title="Tracker unavailable", severity="error", markup=False)
+            return
+        self.query_one(TrackerPanel).show(view)
+
+    def on_tracker_panel_step_action(self, event: TrackerPanel.StepAction) -> None:
+        tracker, step = self.tracker, event.step
+        if tracker is None:
+            self.notify("The tracker is still loading.", markup=False)
+            return
+        if event.action == "undo":
+            self._tracker_write(lambda: tracker.undo(actor="user"))
+            return
+        if event.action == "edit":
+            self.push_screen(
+                EditStep(
+                    f"Edit step #{step.id}",
+                    tracker_actions.step_fields(step),
+                    lambda fields: tracker_actions.update_step(tracker, step, fields),
+                ),
+                self._confirm_proposal,
+            )
+            return
+        build = tracker_actions.complete_step if event.action == "complete" else tracker_actions.drop_step
+        try:
+            proposal = build(tracker, step)
+        except Exception as exc:  # noqa: BLE001 - e.g. the step was changed elsewhere
+            self.notify(
+                one_line(str(exc), 300), title="Cannot change that step", severity="error", markup=False
+            )
+            return
+        self._confirm_proposal(proposal)
+
+    def _confirm_proposal(self, proposal: Any) -> None:
+        if proposal is None:
+            return
+
+        def decided(accepted: bool | None) -> None:
+            if accepted:
+                self._tracker_write(lambda: self.tracker.apply(proposal, actor="user"))
+            else:
+                self.notify("Rejected: nothing was written.", markup=False, timeout=3)
+
+        self.push_screen(ConfirmChange(str(proposal.summary), str(proposal.diff)), decided)
+
+    def _tracker_write(self, call: Callable[[], Any]) -> None:
+        try:
+            note = call()
+        except Exception as exc:  # noqa: BLE001 - nothing was written; say why
+            self.notify(one_line(str(exc), 300), title="Not written", severity="error", markup=False)
+            return
+        self.notify(one_line(str(note), 300), markup=False, timeout=4)
+        self.refresh_tracker()
 
     def action_sessions(self) -> None:
         self.notify("Sessions are not available yet.", markup=False)
@@ -335,6 +437,14 @@ class CoachApp(App[None]):
     def on_proposal_card_decision(self, event: ProposalCard.Decision) -> None:
         card = event.card
         proposal_id = card.event.proposal_id
+        if card.local:  # built here from the user's edit: the engine never saw it
+            if event.choice == "accept":
+                self._decide(card, lambda: self.tracker.apply(card.event.proposal, actor="user"), "accepted")
+            elif event.choice == "reject":
+                card.settle("rejected", f"{proposal_id} rejected (nothing was written)")
+            else:
+                self.edit_proposal(card)
+            return
         if event.choice == "accept":
             self._decide(card, lambda: self.engine.accept(proposal_id), "accepted")
         elif event.choice == "reject":
@@ -358,12 +468,40 @@ class CoachApp(App[None]):
         self.refresh_tracker()
 
     def edit_proposal(self, card: ProposalCard) -> None:
-        """Send the change back to the coach: the prompt is pre-filled so the user says what to change."""
-        prompt = self.query_one(PromptArea)
-        prompt.restore(f"Change {card.event.proposal_id} ({one_line(card.event.summary, 80)}): ")
+        """A new next step opens in the step editor; the edited version replaces the original card.
+        Other kinds go back to the coach: the prompt is pre-filled so the user says what to change."""
+        proposal = card.event.proposal
+        payload = getattr(proposal, "payload", None)
+        if self.tracker is None or getattr(proposal, "kind", "") != "add_step" or payload is None:
+            self.query_one(PromptArea).restore(
+                f"Change {card.event.proposal_id} ({one_line(card.event.summary, 80)}): "
+            )
+            return
+        tracker = self.tracker
 
-    def refresh_tracker(self) -> None:
-        pass
+        def build(fields: dict[str, str]) -> Any:
+            return tracker_actions.add_step_like(tracker, payload, fields, today=self.today)
+
+        def edited(new: Any) -> None:
+            if new is None:
+                return
+            if card.local:
+                card.settle("rejected", "replaced by your edit")
+            else:
+                self._decide(card, lambda: self.engine.reject(card.event.proposal_id), "rejected")
+                card.query_one(".proposal-outcome", Static).update(Content("replaced by your edit below"))
+            replacement = ProposalCard(ProposedChange(new.id, new.summary, new.diff, new), local=True)
+            self._chat.mount(replacement, after=card)
+            replacement.focus()
+
+        self.push_screen(
+            EditStep(
+                f"Edit the proposed step ({card.event.proposal_id})",
+                tracker_actions.step_fields(payload),
+                build,
+            ),
+            edited,
+        )
 
     def action_toggle_citations(self) -> None:
         replies = [reply for reply in self.query(CoachReply) if reply.citations.items]

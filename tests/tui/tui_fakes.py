@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from coach.events import Done, Event, TextDelta
+from coach.events import Done, Event, ProposedChange, TextDelta
 from coach.skills import Skill
 
 Script = Callable[[str], list[Event]]
@@ -31,6 +31,7 @@ class FakeEngine:
     rejected: list[str] = field(default_factory=list)
     openings: dict[Skill | None, list[Event]] = field(default_factory=dict)
     cancelled: int = 0
+    services: Any = None  # coach.engine.services.Services with a real tracker, when a test needs one
 
     def set_skill(self, skill: Skill | None) -> None:
         self.skill = skill
@@ -41,6 +42,8 @@ class FakeEngine:
             for index, event in enumerate(self.script(text)):
                 if self.delay:
                     await asyncio.sleep(self.delay)
+                if isinstance(event, ProposedChange) and self.services is not None:
+                    self.services.proposals.add(event.proposal)
                 yield event
                 if index == 0 and self.hold is not None:
                     await self.hold.wait()
@@ -56,10 +59,14 @@ class FakeEngine:
         if proposal_id == "BAD":
             raise ValueError("due date is in the past: ask the user for a new one")
         self.accepted.append(proposal_id)
+        if self.services is not None:
+            return self.services.proposals.accept(proposal_id, self.services.tracker, actor="user")
         return f"{proposal_id} accepted"
 
     def reject(self, proposal_id: str) -> str:
         self.rejected.append(proposal_id)
+        if self.services is not None:
+            return self.services.proposals.reject(proposal_id)
         return f"{proposal_id} rejected (nothing was written)"
 
 
@@ -72,3 +79,58 @@ def factory_for(engine: Any, gate: Any = None) -> Callable[..., Any]:
         return engine
 
     return make
+
+
+TODAY = __import__("datetime").date(2026, 12, 1)  # a Tuesday; every tracker test runs on this day
+
+
+def seeded_tracker(path: Any, today: Any = TODAY) -> Any:
+    """A real tracker with a goal, a partner, a planned session, an overdue step and a future step."""
+    import datetime as dt
+
+    from coach.tracker import Tracker
+    from coach.tracker import proposals as p
+
+    tracker = Tracker(path, today=lambda: today)
+    tracker.apply(
+        p.propose_record_goal(
+            tracker, title="Lead a cross-team project within a year", why="to move into a staff role"
+        )
+    )
+    tracker.apply(p.propose_record_partner(tracker, name="Ana Ruiz", why_them="ran the platform migration"))
+    tracker.apply(
+        p.propose_plan_session(
+            tracker,
+            date=today + dt.timedelta(days=9),
+            partner_id=1,
+            agenda=["Review my project plan"],
+            today=today,
+        )
+    )
+    earlier = today - dt.timedelta(days=20)
+    tracker.apply(
+        p.propose_add_step(
+            tracker,
+            what="Send Ana a short note",
+            due=today - dt.timedelta(days=3),
+            done_when="note sent and reply logged",
+            today=earlier,
+        )
+    )
+    tracker.apply(
+        p.propose_add_step(
+            tracker,
+            what="Write a one-page project plan",
+            due=today + dt.timedelta(days=7),
+            done_when="one page shared with Ana",
+            today=today,
+        )
+    )
+    return tracker
+
+
+def services_with(tracker: Any) -> Any:
+    """Engine services with a real tracker; retriever and judge are not used by the scripted engine."""
+    from coach.engine.services import Services
+
+    return Services(tracker=tracker, retriever=object(), judge=object())

@@ -205,15 +205,21 @@ class ProposalCard(Vertical):
         card: ProposalCard
         choice: str  # accept | edit | reject
 
-    def __init__(self, event: ProposedChange) -> None:
+    def __init__(self, event: ProposedChange, *, local: bool = False) -> None:
         super().__init__(classes="proposal")
         self.event = event
+        self.local = local  # built in the app from the user's edit, applied by the app itself
         self.state = "pending"
         self.border_title = "Proposed tracker change"
 
     def compose(self) -> ComposeResult:
         yield Static(Content.styled(one_line(self.event.summary), "bold"), classes="proposal-summary")
         yield Static(diff_content(self.event.diff), classes="proposal-diff")
+        for warning in getattr(self.event.proposal, "warnings", None) or []:
+            yield Static(
+                Content.styled("warning: " + one_line(str(warning), 300), "italic"),
+                classes="proposal-warning",
+            )
         with Horizontal(classes="proposal-buttons"):
             yield Button("Accept (a)", variant="success", id="accept", compact=True)
             yield Button("Edit (e)", id="edit", compact=True)
