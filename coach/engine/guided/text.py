@@ -1,0 +1,84 @@
+"""Text hygiene for guided mode: input limits, stripping terminal control sequences, quoting.
+
+Untrusted text (pasted drafts, retrieved passages from user documents) is shown only as quoted text and never
+interpreted; escape sequences are removed before anything is emitted so nothing can drive the terminal.
+"""
+
+from __future__ import annotations
+
+import re
+
+MAX_MESSAGE_CHARS = 20_000
+
+# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, then lone C0/C1 controls.
+_ANSI = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
+    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
+    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
+    r"|\x1b[@-Z\\-_]?"  # other escapes (and a dangling ESC)
+    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+class InputError(ValueError):
+    """The user's message cannot be handled as it is; the message says why and what to do."""
+
+
+def clean(text: str) -> str:
+    """Remove terminal escape sequences and control characters; keep newlines and tabs."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text)
+    return _CONTROL.sub("", text)
+
+
+def check_message(text: str) -> str:
+    """Return the cleaned message or raise InputError for empty or oversized input."""
+    if not isinstance(text, str):
+        raise InputError("the message must be text")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise InputError(
+            f"that message is {len(text):,} characters; the limit is {MAX_MESSAGE_CHARS:,}. "
+            "Paste a shorter part (a draft is usually well under 2,000 characters)."
+        )
+    cleaned = clean(text).strip()
+    if not cleaned:
+        raise InputError("the message is empty: type an answer, 'skip', 'back', or 'help'")
+    return cleaned
+
+
+def quote(text: str) -> str:
+    """Markdown block quote of untrusted text (already cleaned)."""
+    lines = clean(text).strip().splitlines() or [""]
+    return "\n".join(f"> {line}".rstrip() for line in lines)
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    """Collapse whitespace; cut at a word boundary with an ellipsis."""
+    flat = " ".join(clean(text).split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat[:limit].rsplit(" ", 1)[0]
+    return cut.rstrip(",;:") + "…"
+
+
+def split_items(text: str, *, commas: bool = True) -> list[str]:
+    """Split a list the user typed: one per line, or separated by ';' (or ',' when `commas`), with bullets
+    and numbers removed."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) == 1:
+        if ";" in lines[0]:
+            lines = lines[0].split(";")
+        elif commas:
+            lines = lines[0].split(",")
+    items = []
+    for line in lines:
+        item = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
+        if item:
+            items.append(item)
+    return items
+
+
+def first_sentences(text: str, count: int = 2, limit: int = 320) -> str:
+    sentences = re.split(r"(?<=[.!?])\s+", " ".join(clean(text).split()))
+    return one_line(" ".join(sentences[:count]), limit)
