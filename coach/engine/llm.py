@@ -19,7 +19,7 @@ from coach.config import Settings
 from coach.engine import critic
 from coach.engine.llm_errors import classify
 from coach.engine.llm_tools import ToolBox
-from coach.engine.sanitize import strip_control
+from coach.engine.sanitize import StreamStripper, strip_control
 from coach.engine.services import Services
 from coach.events import (
     CritiqueEvent,
@@ -417,6 +417,7 @@ class LLMEngine:
 
         prefix = self._prefix_messages()
         corrected_invalid = False
+        stripper = StreamStripper()
         while True:
             messages = prefix + self.history + new_messages + run.messages
             agent = self._agent()
@@ -428,7 +429,7 @@ class LLMEngine:
                 if mode == "messages":
                     message, meta = chunk
                     if isinstance(message, AIMessageChunk) and meta.get("langgraph_node") == "model":
-                        piece = strip_control(text_of(message.content))
+                        piece = stripper.feed(text_of(message.content))
                         if piece:
                             run.text.append(piece)
                             yield TextDelta(piece)
@@ -458,6 +459,10 @@ class LLMEngine:
                                     return
             for event in self.tools.drain():
                 yield event
+            rest = stripper.flush()
+            if rest:
+                run.text.append(rest)
+                yield TextDelta(rest)
             last = run.messages[-1] if run.messages else None
             if isinstance(last, AIMessage) and last.invalid_tool_calls and not last.tool_calls:
                 # Malformed JSON arguments: tell the model once, as a tool result, and let it try again.

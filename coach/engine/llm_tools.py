@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from coach.engine import critic
 from coach.engine.sanitize import strip_control
-from coach.events import CitationEvent, CritiqueEvent, Event, ProposedChange
+from coach.events import CitationEvent, CritiqueEvent, Event, Notice, ProposedChange
 from coach.resources import prompt
 from coach.skills import Skill
 
@@ -95,7 +95,11 @@ class ToolBox:
             from coach.tracker.tools import make_tools
         except ModuleNotFoundError:  # tracker part not installed: the coach still advises
             return []
-        return list(make_tools(self.engine.services.tracker, self.propose))
+        try:
+            return list(make_tools(self.engine.services.tracker, self.propose))
+        except Exception as exc:  # e.g. an unreadable tracker.db: advise without it, and say so once
+            self.emit(Notice(f"The tracker is unavailable, so nothing can be proposed: {exc}", kind="info"))
+            return []
 
     def propose(self, proposal: Any) -> None:
         """The tracker tools' sink: register the proposal and show it. Nothing is written here."""

@@ -34,3 +34,32 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "[redacted]")
     return _KEY_SHAPED.sub("[redacted key]", text)
+
+
+_COMPLETE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]*\x1b\\"
+    r"|\x1b[@-OQ-WYZ\\]"  # two-byte sequences (not the introducers of longer ones)
+)
+MAX_HELD = 512  # an "escape sequence" longer than this is garbage: strip what we have
+
+
+class StreamStripper:
+    """strip_control for streamed text: holds back an escape sequence split across chunks."""
+
+    def __init__(self) -> None:
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text = self._held + piece
+        self._held = ""
+        start = text.rfind("\x1b")
+        if start != -1 and len(text) - start < MAX_HELD:
+            tail = text[start:]
+            match = _COMPLETE.match(tail)
+            if match is None:
+                self._held, text = tail, text[:start]
+        return strip_control(text)
+
+    def flush(self) -> str:
+        text, self._held = self._held, ""
+        return strip_control(text)

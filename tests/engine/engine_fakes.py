@@ -20,15 +20,19 @@ class FakePassage:
 
 class FakeRetriever:
     def __init__(self, passages: list[FakePassage] | None = None) -> None:
-        self.passages = passages if passages is not None else [
-            FakePassage(
-                "start-small-approach#0",
-                "start-small-approach",
-                "Start small when approaching a possible mentor",
-                "Mentor Me, Mentor You",
-                "Begin with a small request such as one piece of advice.",
-            )
-        ]
+        self.passages = (
+            passages
+            if passages is not None
+            else [
+                FakePassage(
+                    "start-small-approach#0",
+                    "start-small-approach",
+                    "Start small when approaching a possible mentor",
+                    "Mentor Me, Mentor You",
+                    "Begin with a small request such as one piece of advice.",
+                )
+            ]
+        )
         self.queries: list[tuple[str, str | None]] = []
 
     def search(self, query: str, k: int = 5, skill: str | None = None, audience: str | None = None):
