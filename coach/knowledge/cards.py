@@ -38,6 +38,9 @@ class Card(BaseModel):
     skills: list[Skill]
     audience: str
     sources: list[str] = Field(min_length=1)
+    # How users tend to ask for this advice, in their own words; indexed alongside the body so that
+    # messy, indirect questions find the card. Written from the card, never from the eval queries.
+    asks: list[str] = Field(default_factory=list)
     body: str
     path: Path | None = None
     citations: list[str] = Field(default_factory=list)
