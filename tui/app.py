@@ -37,6 +37,7 @@ from coach.skills import Skill
 from tui import tracker_actions
 from tui.safety import clean, one_line
 from tui.screens.changes import ConfirmChange, EditStep
+from tui.screens.sessions import SessionChoice, SessionsScreen
 from tui.screens.skills import FREE, SkillPicker
 from tui.widgets.chat import ChatLog, CoachReply, CritiqueCard, Notice, ProposalCard, UserMessage
 from tui.widgets.prompt import PromptArea
@@ -102,6 +103,7 @@ class CoachApp(App[None]):
         self._reply_widget: CoachReply | None = None
         self._tracker_toggled = False
         self.tracker: Any = None
+        self._replay = conversation_id is not None
         self.activity = "loading guidance…"
 
     # ---- layout ---------------------------------------------------------------------------------
@@ -175,7 +177,13 @@ class CoachApp(App[None]):
         self.conversation_id = getattr(engine, "conversation_id", self.conversation_id)
         self.activity = ""
         self._update_status()
-        if self.queued:
+        if self._replay:
+            self._replay = False
+            self.replay(engine)
+        if self._pending_skill is not None and getattr(engine, "skill", None) is None:
+            skill, self._pending_skill = self._pending_skill, None
+            self.set_skill(skill)
+        elif self.queued:
             self._next_queued()
 
     def _next_queued(self) -> None:
@@ -420,7 +428,65 @@ class CoachApp(App[None]):
         self.refresh_tracker()
 
     def action_sessions(self) -> None:
-        self.notify("Sessions are not available yet.", markup=False)
+        from coach.conversations import ConversationLog
+
+        try:
+            log = ConversationLog.open(self.settings)
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged log file
+            self.notify(
+                one_line(str(exc), 300), title="Conversations unavailable", severity="error", markup=False
+            )
+            return
+        screen = SessionsScreen(log, self.conversation_id, self.settings.data_dir / "exports")
+        self.push_screen(screen, self._session_chosen)
+
+    def _session_chosen(self, choice: SessionChoice | None) -> None:
+        if choice is None:
+            return
+        if choice.action == "resume" and choice.conversation_id == self.conversation_id and self.engine:
+            return
+        self.switch_conversation(choice.conversation_id)
+
+    def switch_conversation(self, conversation_id: str | None) -> None:
+        """Start a new conversation (None) or resume a logged one; the engine reloads in a worker."""
+        if self.replying_to is not None:
+            self.action_cancel_reply()
+        self.query_one(PromptArea).clear()
+        self._chat.remove_children()
+        self.engine = None
+        self.engine_error = None
+        self.conversation_id = conversation_id
+        self._replay = conversation_id is not None
+        self.activity = "loading conversation…" if conversation_id else "starting…"
+        self._update_status()
+        self.load_engine()
+
+    def replay(self, engine: Any) -> None:
+        """Show a resumed conversation's messages (from the conversation log)."""
+        log = getattr(engine, "log", None)
+        if log is None:
+            return
+        try:
+            messages = log.messages(engine.conversation_id)
+        except Exception as exc:  # noqa: BLE001
+            self.notify(
+                one_line(str(exc), 300),
+                title="Could not read the conversation",
+                severity="error",
+                markup=False,
+            )
+            return
+        widgets: list[Any] = []
+        for message in messages:
+            if message.role == "user":
+                widgets.append(UserMessage(message.content))
+            elif message.role == "assistant" and message.content.strip():
+                widgets.append(CoachReply(finished_text=message.content))
+            elif message.role in ("note", "summary") and message.content.strip():
+                widgets.append(Notice(one_line(message.content, 300)))
+        if widgets:
+            self._chat.mount_all(widgets)
+            self._chat.scroll_end(animate=False)
 
     def pending_proposals(self) -> list[ProposalCard]:
         return [card for card in self.query(ProposalCard) if card.state == "pending"]
@@ -547,6 +613,11 @@ class CoachApp(App[None]):
             )
         yield SystemCommand(
             "Toggle tracker panel", "Goals, next steps and the next session", self.action_toggle_tracker
+        )
+        yield SystemCommand(
+            "New conversation",
+            "Start afresh; this one stays in Sessions",
+            lambda: self.switch_conversation(None),
         )
         yield SystemCommand(
             "Sessions", "List, resume, rename, delete or export conversations", self.action_sessions

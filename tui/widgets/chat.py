@@ -43,11 +43,11 @@ class Notice(Static):
 class CoachReply(Vertical):
     """One coach reply: Markdown streamed while it arrives, then rendered once in full."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, finished_text: str = "") -> None:
         super().__init__(classes="coach-reply")
-        self.markdown = Markdown("", open_links=False, classes="reply-body")
+        self.text = clean(finished_text)  # a reply replayed from the log is rendered at once
+        self.markdown = Markdown(self.text, open_links=False, classes="reply-body")
         self.citations = CitationList()
-        self.text = ""
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
