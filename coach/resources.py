@@ -13,6 +13,11 @@ from pathlib import Path
 @cache
 def package_dir(name: str) -> Path:
     """Directory of a shipped data package ("prompts", "knowledge", "evals")."""
+    # They install next to coach/ (editable or not). Look there first: a same-named folder without
+    # __init__.py earlier on sys.path (tests/knowledge under pytest) would shadow them as a namespace package.
+    sibling = Path(__file__).resolve().parent.parent / name
+    if (sibling / "__init__.py").is_file():
+        return sibling
     return Path(str(importlib.resources.files(name)))
 
 
