@@ -79,7 +79,7 @@ def checklist(judgement: Any, *, with_better: bool = True) -> str:
         lines.append(f"- {line}")
     skipped = [p for p in results(judgement) if getattr(p, "status", "") == "not_applicable"]
     if skipped:
-        lines.append(f"- – not applicable here: {', '.join(one_line(p.title, 60) for p in skipped)}")
+        lines.append(f"- – {len(skipped)} other principle(s) did not apply to this text")
     return "\n".join(lines) if lines else "- (the rubric has no principles for this yet)"
 
 

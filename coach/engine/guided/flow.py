@@ -166,7 +166,9 @@ class Flow:
             self.state["phase"] = "composing"
             self.compose(ctx, out)
             return
-        if step.cite:
+        if step.cards:
+            out.cite(ctx.guidance.cards(step.cards))
+        elif step.cite:
             out.cite(ctx.guidance.search(step.cite, k=1, skill=self.skill.value))
         shown = [s for s in self.steps if self.applies(s)]
         number = f"({shown.index(step) + 1}/{len(shown)}) " if step in shown else ""
@@ -232,6 +234,10 @@ class Flow:
         return ""
 
     # ---- helpers -------------------------------------------------------------------------------
+    def fixed_cards(self, ctx: Ctx, key: str) -> list[Cited]:
+        """The cards this flow's script cites at a fixed point (`[cards]` in its TOML)."""
+        return ctx.guidance.cards(self.script.cards.get(key, []))
+
     def value(self, step_id: str) -> str:
         """The answer, or the step's placeholder when it was skipped."""
         answer = self.answers.get(step_id)

@@ -79,6 +79,21 @@ class Guidance:
         self.degraded: str | None = None  # why the fallback is in use, reported once
         self.degraded_reported = False
 
+    def cards(self, card_ids: list[str] | tuple[str, ...]) -> list[Cited]:
+        """The named cards (unknown ids are skipped: a renamed card must not break a flow)."""
+        try:
+            from coach.knowledge.cards import cards_by_id
+
+            known = cards_by_id()
+        except Exception as exc:
+            log.warning("cards unavailable: %s", exc)
+            return []
+        return [
+            Cited(c.id, c.title, c.citation, c.body, 1.0, tuple(str(s) for s in c.skills))
+            for c in (known.get(cid) for cid in card_ids)
+            if c is not None
+        ]
+
     def search(
         self, query: str, *, k: int = 3, skill: str | None = None, audience: str | None = None
     ) -> list[Cited]:

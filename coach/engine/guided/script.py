@@ -27,7 +27,8 @@ class Step:
     ask: str
     hint: str = ""
     optional: bool = True
-    cite: str = ""  # retrieval query whose top card is cited when this question is asked
+    cards: tuple[str, ...] = ()  # card ids cited when this question is asked
+    cite: str = ""  # else: a retrieval query whose top card is cited
     placeholder: str = ""  # used in composed text when the user skips
 
 
@@ -39,6 +40,7 @@ class Script:
     steps: tuple[Step, ...]
     messages: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
+    cards: dict[str, list[str]] = field(default_factory=dict)  # cards cited at fixed points of the flow
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -70,7 +72,9 @@ def load_script(name: str) -> Script:
     except tomllib.TOMLDecodeError as exc:
         raise ScriptError(f"{path}: not valid TOML ({exc})") from exc
     try:
-        steps = tuple(Step(**entry) for entry in raw.get("step", []))
+        steps = tuple(
+            Step(**{**entry, "cards": tuple(entry.get("cards", ()))}) for entry in raw.get("step", [])
+        )
         return Script(
             name=name,
             title=raw["title"],
@@ -78,6 +82,7 @@ def load_script(name: str) -> Script:
             steps=steps,
             messages={k: v.strip() for k, v in raw.get("messages", {}).items()},
             data=raw.get("data", {}),
+            cards={k: list(v) for k, v in raw.get("cards", {}).items()},
         )
     except (KeyError, TypeError) as exc:
         raise ScriptError(f"{path}: {exc}") from exc

@@ -42,7 +42,7 @@ class FeedbackFlow(Flow):
     def start(self, ctx: Ctx, out: Out) -> None:
         self.state.update(self.initial_state())
         out.say(f"**{self.script.title}.** {self.script.intro}")
-        out.cite(ctx.guidance.search("receive candid feedback without overreacting", k=1, skill="feedback"))
+        out.cite(self.fixed_cards(ctx, "start"))
         self._choose(out)
 
     def _choose(self, out: Out) -> None:

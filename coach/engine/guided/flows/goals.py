@@ -30,7 +30,7 @@ class GoalsFlow(Flow):
         if step.id == "need":
             lowered = " ".join(re.findall(r"[a-z']+", text.lower()))
             if any(lowered == v or lowered.startswith(v + " ") and len(lowered) < 40 for v in self.vague):
-                out.cite(ctx.guidance.search("define your need just because is not enough", k=1))
+                out.cite(self.fixed_cards(ctx, "vague_need"))
                 return self.script.msg("just_because")
             if len(lowered.split()) < 4:
                 return self.script.msg("too_short")
@@ -90,8 +90,9 @@ class GoalsFlow(Flow):
             )
         )
         out.cite(
-            ctx.guidance.search("define your need goals gaps who could help", k=2, skill="goals")
-            + ctx.guidance.search("choose a mentor you respect further ahead", k=1, skill="goals"),
+            self.fixed_cards(ctx, "summary")
+            # plus what the guidance says about this person's own need, in their words
+            + ctx.guidance.search(one_line(" ".join([a["need"], *gaps]), 500), k=2, skill="goals"),
             lead="Drawn from",
         )
         title = one_line(goals[0] if goals else a["need"], 190)

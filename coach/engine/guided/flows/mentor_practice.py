@@ -37,9 +37,7 @@ class MentorPracticeFlow(Flow):
     def start(self, ctx: Ctx, out: Out) -> None:
         self.state.update(self.initial_state())
         out.say(f"**{self.script.title}.** {self.script.intro}")
-        out.cite(
-            ctx.guidance.search("question-led mentoring ask rather than tell", k=1, skill="mentor_practice")
-        )
+        out.cite(self.fixed_cards(ctx, "start"))
         self.state["phase"] = "choose"
         listing = "\n".join(
             f"{i}. **{p.name}** — {p.role}" for i, p in enumerate(protege_personas(), start=1)

@@ -36,9 +36,7 @@ class OutreachFlow(Flow):
         self.state["scores"] = scores
         self.state["phase"] = "mode"
         out.say(f"**{self.script.title}.** {self.script.intro}")
-        out.cite(
-            ctx.guidance.search("start small first approach to a possible mentor", k=1, skill="outreach")
-        )
+        out.cite(self.fixed_cards(ctx, "start"))
         out.say(self.script.msg("mode_question"))
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:
@@ -63,7 +61,7 @@ class OutreachFlow(Flow):
         if step.id == "recipient" and len(text.strip()) < 2:
             return step.hint
         if step.id == "ask" and _asks_for_mentorship(lowered, self.script.data["mentor_ask_patterns"]):
-            out.cite(ctx.guidance.search("don't lead with will you be my mentor", k=1, skill="outreach"))
+            out.cite(self.fixed_cards(ctx, "mentor_ask"))
             return self.script.msg("mentor_ask")
         if step.id == "admire":
             flat = " ".join(re.findall(r"[a-z']+", lowered))
@@ -190,12 +188,47 @@ def _offer_line(answer: str | None) -> str:
     text = one_line(answer, 300).rstrip(".")
     if re.match(r"(?i)^(i|i'd|i'm|happy|glad)\b", text):
         return f"\n\n{text}."
-    return f"\n\nIn return, I'd be glad to help where I can — {text[0].lower() + text[1:]}."
+    text = text[0].lower() + text[1:]
+    if re.match(r"^(to )?[a-z]+(e|ing)?\b", text) and text.split()[0] in _OFFER_VERBS:
+        return f"\n\nIn return, I'd be glad to {text}."
+    return f"\n\nIn return, I can offer {text}."
+
+
+_OFFER_VERBS = frozenset(
+    [
+        "share",
+        "send",
+        "help",
+        "introduce",
+        "give",
+        "offer",
+        "test",
+        "review",
+        "run",
+        "write",
+        "present",
+        "connect",
+        "show",
+        "teach",
+        "pass",
+        "lend",
+        "support",
+        "build",
+        "try",
+        "read",
+        "comment",
+    ]
+)
 
 
 def _subject(admire: str | None, question: str | None) -> str:
-    topic = one_line(question or admire or "", 60).rstrip("?.")
-    return f"A short question — {topic}" if topic else "A short question"
+    """ "Question about your talk at PyData on forecasting" from what they admire (or the question)."""
+    source = admire or question or ""
+    words = re.split(r"[,;.!?]", source, maxsplit=1)[0].split()[:7]
+    if not words:
+        return "A short question"
+    topic = " ".join(words)
+    return f"Question about {topic[0].lower() + topic[1:]}"
 
 
 def _split_subject(draft: str) -> tuple[str, str]:

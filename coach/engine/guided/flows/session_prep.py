@@ -108,15 +108,10 @@ class SessionPrepFlow(Flow):
                 send_ahead=send_ahead,
             )
         )
-        queries = ["create an agenda share it before the meeting", "be prepared bring questions"]
-        if first:
-            queries = [
-                "first meeting relationship building share goals",
-                "set up structure how often meet next two meetings",
-            ]
-        passages = []
-        for q in queries:
-            passages += ctx.guidance.search(q, k=1, skill="session_prep")
+        passages = self.fixed_cards(ctx, "first_meeting" if first else "regular")
+        # and whatever the guidance says about this meeting's purpose, in the user's words
+        if a.get("purpose"):
+            passages += ctx.guidance.search(purpose, k=1, skill="session_prep")
         out.cite(passages, lead="Drawn from")
 
         session = propose(
@@ -168,9 +163,7 @@ class SessionPrepFlow(Flow):
             out.propose(agreement)
             if following:
                 out.say(
-                    self.script.msg(
-                        "pencilled", first=fmt_date(following[0]), second=fmt_date(following[1])
-                    )
+                    self.script.msg("pencilled", first=fmt_date(following[0]), second=fmt_date(following[1]))
                 )
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:

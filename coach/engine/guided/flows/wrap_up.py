@@ -124,13 +124,7 @@ class WrapUpFlow(Flow):
             out.say(self.script.msg(key, count=protege))
             return
         out.say(self.script.msg("summary", protege=protege, mentor=mentor))
-        out.cite(
-            ctx.guidance.search(
-                "at least three next steps deadlines measurable results", k=1, skill="next_steps"
-            )
-            + ctx.guidance.search("mentor shares own next steps walk the talk", k=1),
-            lead="Drawn from",
-        )
+        out.cite(self.fixed_cards(ctx, "summary"), lead="Drawn from")
         self.state["phase"] = "done"
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:
