@@ -55,6 +55,8 @@ def counts(judgement: Any) -> tuple[int, int]:
 
 def summary(judgement: Any, noun: str) -> str:
     honoured, applicable = counts(judgement)
+    if not applicable:
+        return f"{noun} scored {fmt_score(judgement.score)}: no principle clearly applied"
     return f"{noun} scored {fmt_score(judgement.score)}: {honoured} of {applicable} principles honoured"
 
 

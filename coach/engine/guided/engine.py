@@ -164,12 +164,12 @@ class GuidedEngine:
             title = flow.script.title
             state["skill"], state["flow"] = None, None
             out.say(common.msg("stopped", title=title, menu_hint=common.msg("menu_hint")))
-        elif (
-            chosen := _explicit_skill(text, bare=flow is None or flow.state["phase"] != "asking")
-        ) is not None:
+        elif (chosen := _explicit_skill(text, bare=flow is None or flow.done)) is not None:
             self._start(ctx, state, chosen, out)
-        elif flow is not None and not (flow.done and not _restart(word)):
+        elif flow is not None and (not flow.done or flow.wants_after_done(word)):
             flow.handle(ctx, text, out)
+        elif flow is not None and flow.done and len(word.split()) < 4 and detect_skill(text) is None:
+            out.say(common.msg("flow_finished"))  # "done", "ok", "thanks" after a finished exercise
         elif looks_like_draft(text):
             flow = self._start(ctx, state, Skill.OUTREACH, out, announce=False)
             flow.critique_pasted(ctx, text, out)  # type: ignore[attr-defined]
@@ -198,10 +198,6 @@ class GuidedEngine:
         except Exception:  # the write succeeded; a failed follow-up must not hide that
             log.exception("follow-up after accept failed")
             return ""
-
-
-def _restart(word: str) -> bool:
-    return word in ("start over", "restart", "again", "next", "compose") or word.startswith("start over")
 
 
 def _explicit_skill(text: str, *, bare: bool) -> Skill | None:

@@ -64,9 +64,13 @@ class Out:
 
     def cite(self, passages: list[Cited], *, lead: str = "Guidance") -> list[Cited]:
         """Emit a CitationEvent per new passage and say which cards the reply draws on."""
-        fresh = [p for p in passages if (p.card_id or p.title) not in self._cited]
-        for p in fresh:
-            self._cited.add(p.card_id or p.title)
+        fresh = []
+        for p in passages:
+            key = p.card_id or p.title
+            if key in self._cited:
+                continue
+            self._cited.add(key)
+            fresh.append(p)
             self.events.append(CitationEvent(p.card_id, p.title, p.citation, p.text, p.score))
         if fresh:
             titles = "; ".join(f"*{p.title}*" for p in fresh)
@@ -141,6 +145,10 @@ class Flow:
         else:
             self.handle_phase(ctx, text, out)
 
+    def wants_after_done(self, word: str) -> bool:
+        """Whether a finished flow still handles this command (else the engine routes the message)."""
+        return word in {"again", "start over", "restart"}
+
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:
         """Phases after the questions (review, rehearsal, done); subclasses override."""
         word = command(text)
@@ -166,10 +174,14 @@ class Flow:
             self.state["phase"] = "composing"
             self.compose(ctx, out)
             return
-        if step.cards:
-            out.cite(ctx.guidance.cards(step.cards))
-        elif step.cite:
-            out.cite(ctx.guidance.search(step.cite, k=1, skill=self.skill.value))
+        # Cite the guidance behind a question once per run of the flow, not every time it is asked.
+        seen: list[str] = self.state.setdefault("cited", [])
+        if step.id not in seen:
+            seen.append(step.id)
+            if step.cards:
+                out.cite(ctx.guidance.cards(step.cards))
+            elif step.cite:
+                out.cite(ctx.guidance.search(step.cite, k=1, skill=self.skill.value))
         shown = [s for s in self.steps if self.applies(s)]
         number = f"({shown.index(step) + 1}/{len(shown)}) " if step in shown else ""
         previous = self.answers.get(step.id)

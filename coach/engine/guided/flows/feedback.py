@@ -151,9 +151,13 @@ class FeedbackFlow(Flow):
             )
         )
         out.say(self.script.msg("checklist_lead") + "\n" + checklist(judgement))
-        out.say(self.script.msg("strong_lead") + "\n" + "\n".join(f"- {m}" for m in scenario.strong_reply))
         better = scenario.better_reply or self.script.msg("generic_better")
-        out.say(self.script.msg("better_lead") + "\n" + quote(better))
+        if any(p.status == "violated" for p in judgement.principles):
+            moves = "\n".join(f"- {m}" for m in scenario.strong_reply)
+            out.say(self.script.msg("strong_lead") + "\n" + moves)
+            out.say(self.script.msg("better_lead") + "\n" + quote(better))
+        else:
+            out.say(self.script.msg("well_done") + "\n" + quote(better))
         cite_violations(ctx, judgement, "feedback", out)
         out.say(self.script.msg("next"))
         self.state["phase"] = "scored"
@@ -161,7 +165,7 @@ class FeedbackFlow(Flow):
     def _finish(self, out: Out) -> None:
         attempts = Attempts(self.state)
         if attempts.scores:
-            out.say(attempts.line(self.script.msg("summary")))
+            out.say(attempts.line(self.script.messages["summary"]))
         else:
             out.say(self.script.msg("no_attempts"))
         out.say(self.script.msg("finished"))

@@ -134,7 +134,7 @@ class MentorPracticeFlow(Flow):
     def _finish(self, out: Out) -> None:
         attempts = Attempts(self.state)
         if attempts.scores:
-            out.say(attempts.line(self.script.msg("summary")))
+            out.say(attempts.line(self.script.messages["summary"]))
             moves = (
                 "\n".join(f"- {m}" for m in self._persona().strong_mentor_moves)
                 if self.state["persona"]

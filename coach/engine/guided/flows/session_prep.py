@@ -85,7 +85,7 @@ class SessionPrepFlow(Flow):
         questions = list(a.get("questions") or [])
         suggested = not questions
         if suggested:
-            topic = one_line(goal.title if goal else purpose, 80)
+            topic = one_line(goal.title, 80) if goal else self.script.msg("default_topic")
             extra = data["first_meeting_questions"] if first else []
             questions = [fill(q, topic=topic) for q in data["suggested_questions"]] + list(extra)
 
@@ -131,7 +131,13 @@ class SessionPrepFlow(Flow):
         self.state["agreement_pending"] = False
         if first:
             if partner_id is None:
-                new_partner = propose(ctx, "record_partner", name=partner_name)
+                new_partner = propose(
+                    ctx,
+                    "record_partner",
+                    name=partner_name,
+                    stage="first_contact",
+                    why_them=one_line(a.get("purpose") or "", 900),
+                )
                 if isinstance(new_partner, Problem):
                     out.say(self.script.msg("proposal_problem", problem=new_partner))
                 else:
@@ -140,7 +146,9 @@ class SessionPrepFlow(Flow):
                     self.state["agreement_pending"] = True
             else:
                 self._propose_agreement(ctx, partner_id, out)
-        out.say(self.script.msg("proposals", agreement=self.script.msg("agreement_note") if first else ""))
+        out.say(
+            self.script.msg("proposals", agreement=" " + self.script.msg("agreement_note") if first else "")
+        )
 
     def _propose_agreement(self, ctx: Ctx, partner_id: int, out: Out) -> None:
         a = self.answers
@@ -165,6 +173,9 @@ class SessionPrepFlow(Flow):
                 out.say(
                     self.script.msg("pencilled", first=fmt_date(following[0]), second=fmt_date(following[1]))
                 )
+
+    def wants_after_done(self, word: str) -> bool:
+        return word in ("agreement", "record agreement") or super().wants_after_done(word)
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:
         word = command(text)

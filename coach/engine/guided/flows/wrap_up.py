@@ -5,10 +5,11 @@ and one mentor step, and propose add_step for each. Nothing is written until the
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from coach.engine.guided.flow import Ctx, Flow, Out, command
-from coach.engine.guided.records import Problem, fmt_date, parse_date, propose, relay
+from coach.engine.guided.records import Problem, parse_date, propose, relay
 from coach.engine.guided.script import Step
 from coach.engine.guided.text import one_line
 from coach.skills import Skill
@@ -56,7 +57,9 @@ class WrapUpFlow(Flow):
         elif step.id == "done_when":
             problem = measurability_problem(text)
             if problem:
-                return self.script.msg("vague_result", text=one_line(text, 80)) + "\n\n" + relay(problem)
+                why = re.search(r"\(([^)]*)\)", problem)
+                reason = f" ({why.group(1)})" if why else ""
+                return self.script.msg("vague_result", text=one_line(text, 80), reason=reason)
         elif step.id == "owner":
             word = command(text)
             if word in self.script.data["mentor_owner"]:
@@ -86,11 +89,7 @@ class WrapUpFlow(Flow):
             self._reask_for(ctx, str(proposal), out)
             return
         out.propose(proposal)
-        out.say(
-            self.script.msg(
-                "proposed", summary=f"{proposal.summary} (due {fmt_date(dt.date.fromisoformat(a['due']))})"
-            )
-        )
+        out.say(self.script.msg("proposed", summary=proposal.summary))
         self.state["proposed"].append({"owner": owner, "what": one_line(a["what"], 120)})
         self.state.update(phase="asking", i=0, answers={})
         protege = sum(1 for p in self.state["proposed"] if p["owner"] == "protege")
@@ -126,6 +125,9 @@ class WrapUpFlow(Flow):
         out.say(self.script.msg("summary", protege=protege, mentor=mentor))
         out.cite(self.fixed_cards(ctx, "summary"), lead="Drawn from")
         self.state["phase"] = "done"
+
+    def wants_after_done(self, word: str) -> bool:
+        return word in ("more", "add another") or super().wants_after_done(word)
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:
         if command(text) in ("start over", "restart", "again", "more", "add another"):
