@@ -1,0 +1,63 @@
+"""Result types shared by every judge (rule and LLM)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Verdict = Literal["aligned", "contradicts"]
+Status = Literal["honoured", "violated", "not_applicable"]
+VERDICTS: tuple[str, ...] = ("aligned", "contradicts")
+STATUSES: tuple[str, ...] = ("honoured", "violated", "not_applicable")
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipleResult:
+    principle_id: str
+    title: str
+    status: Status
+    severity: str
+    evidence: str = ""  # a span of the judged text ("" when not applicable)
+    reason: str = ""  # one line
+    better: str = ""  # a better alternative, when violated
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    verdict: Verdict
+    score: float  # 0..1, higher = more aligned with the guidance
+    principles: list[PrincipleResult] = field(default_factory=list)
+    judge: str = "rule"
+
+    @property
+    def violated(self) -> list[PrincipleResult]:
+        return [p for p in self.principles if p.status == "violated"]
+
+    @property
+    def honoured(self) -> list[PrincipleResult]:
+        return [p for p in self.principles if p.status == "honoured"]
+
+    @property
+    def applicable(self) -> list[PrincipleResult]:
+        return [p for p in self.principles if p.status != "not_applicable"]
+
+    def summary(self) -> str:
+        """One line for a status bar or a critique header."""
+        if self.violated:
+            names = ", ".join(p.title for p in self.violated[:2])
+            return f"contradicts the guidance ({names}); score {self.score:.2f}"
+        if self.honoured:
+            count = len(self.honoured)
+            return f"aligned with the guidance ({count} principles honoured); score {self.score:.2f}"
+        return f"no guidance principle clearly applies; score {self.score:.2f}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "verdict": self.verdict,
+            "score": round(self.score, 4),
+            "judge": self.judge,
+            "principles": [p.to_dict() for p in self.principles],
+        }

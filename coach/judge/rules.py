@@ -1,0 +1,323 @@
+"""The rule judge: offline, deterministic, no model calls.
+
+For every principle that applies to the skill, it looks clause by clause for the behaviour the guidance
+recommends (`good`) and the behaviour it warns against (`bad`), both written as patterns in the rubric, and
+works out the stance of each mention from the negations around it:
+
+    "send the agenda ahead"               good, affirmed  -> honoured
+    "there's no need to send an agenda"   good, negated   -> violated (dismisses what is recommended)
+    "ask them to be your mentor at once"  bad,  affirmed  -> violated
+    "don't lead with a mentoring request" bad,  negated   -> honoured
+
+The advice's score combines the principles' outcomes weighted by severity.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from dataclasses import dataclass
+
+from coach.judge.models import Judgement, PrincipleResult
+from coach.judge.rubric import Principle, Rubric, load_rubric
+from coach.judge.text import Clause, clean, normalise, phrase_regex, split_clauses, words_between
+from coach.skills import Skill, parse_skill
+
+MAX_ADVICE_CHARS = 100_000
+_BASE = 0.4  # advice that touches no principle leans aligned, but weakly
+_HONOUR_GAIN = 0.55
+_VIOLATION_COST = 2.2
+_NEGATED_GOOD = 0.85  # "no need to X" is a slightly weaker signal than recommending the bad behaviour
+_SLOPE = 1.3
+
+
+class JudgeInputError(ValueError):
+    """The text to judge is unusable (empty, too long); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    principle: Principle
+    honours: bool
+    strength: float
+    clause: Clause
+    how: str  # how the text relates to the principle, for the one-line reason
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    principle: Principle
+    good: tuple[re.Pattern[str], ...]
+    bad: tuple[re.Pattern[str], ...]
+
+
+def check_text(text: object, what: str = "advice") -> str:
+    """Clean a text to judge; raise JudgeInputError naming the problem."""
+    if not isinstance(text, str):
+        raise JudgeInputError(f"{what} must be text, not {type(text).__name__}")
+    cleaned = clean(text)
+    if not cleaned.strip():
+        raise JudgeInputError(f"{what} is empty")
+    if len(cleaned) > MAX_ADVICE_CHARS:
+        raise JudgeInputError(
+            f"{what} is {len(cleaned):,} characters; the judge accepts up to {MAX_ADVICE_CHARS:,}"
+        )
+    return cleaned
+
+
+def to_skill(skill: Skill | str | None) -> Skill | None:
+    if skill is None or isinstance(skill, Skill):
+        return skill
+    return parse_skill(skill)
+
+
+class RuleJudge:
+    """Offline judge driven by knowledge/rubric.toml. Construction compiles the patterns (milliseconds)."""
+
+    name = "rule"
+
+    def __init__(self, rubric: Rubric | None = None) -> None:
+        self.rubric = rubric or load_rubric()
+        language = self.rubric.language
+        self._negators = phrase_regex(language.negators)
+        self._post_negators = phrase_regex(language.post_negators)
+        self._not_negations = phrase_regex(language.not_negations) if language.not_negations else None
+        self._window = language.negation_window
+        self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
+        self._endorsements = phrase_regex(language.endorsements) if language.endorsements else None
+        self._compiled = [
+            _Compiled(
+                p,
+                tuple(re.compile(self.rubric.expand(x)) for x in p.good),
+                tuple(re.compile(self.rubric.expand(x)) for x in p.bad),
+            )
+            for p in self.rubric.principles
+        ]
+
+    # ---- public -----------------------------------------------------------------------------
+    def judge(self, advice: str, skill: Skill | str | None, user: str = "") -> Judgement:
+        text = check_text(advice)
+        wanted = to_skill(skill)
+        principles = [c for c in self._compiled if wanted is None or wanted in c.principle.skills]
+        hits = self._hits(text, principles)
+        self._inherit_from_approved_draft(text, user, principles, hits)
+        self._structural_checks(text, principles, hits)
+        return self._decide(text, principles, hits)
+
+    def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
+        norm = normalise(text)
+        clauses = split_clauses(norm)
+        masked = _mask_outside(norm, clauses)
+        starts = [c.start for c in clauses]
+        negations = self._negation_spans(norm)
+        deferred = self._deferred_sentences(norm, clauses)
+        hits: dict[str, list[_Hit]] = {}
+        for compiled in principles:
+            found = self._find(compiled, masked, clauses, starts, negations, deferred)
+            if found:
+                hits[compiled.principle.id] = found
+        return hits
+
+    def _deferred_sentences(self, norm: str, clauses: list[Clause]) -> set[int]:
+        if self._deferrals is None:
+            return set()
+        return {c.sentence for c in clauses if self._deferrals.search(norm, c.start, c.end)}
+
+    def _inherit_from_approved_draft(
+        self, text: str, user: str, principles: list[_Compiled], hits: dict[str, list[_Hit]]
+    ) -> None:
+        """Approving a quoted draft as it stands ("send it as it is") takes on that draft's violations."""
+        if not user or self._endorsements is None:
+            return
+        norm = normalise(text)
+        if not self._endorsements.search(norm) or _HEDGE.search(norm):
+            return
+        draft = _quoted_draft(clean(user))
+        if not draft:
+            return
+        for principle_id, found in self._hits(draft, principles).items():
+            carried = [
+                _Hit(
+                    h.principle,
+                    False,
+                    h.strength * 0.9,
+                    Clause(0, len(text)),
+                    "approves a draft that "
+                    + h.how.replace("recommends", "does").replace("dismisses", "drops"),
+                )
+                for h in found
+                if not h.honours
+            ]
+            if carried:
+                hits.setdefault(principle_id, []).extend(carried)
+
+    def _structural_checks(self, text: str, principles: list[_Compiled], hits: dict[str, list[_Hit]]) -> None:
+        """A reply to a protégé with no question at all, and nothing else in its favour, is telling."""
+        if "?" in text or any(h.honours for found in hits.values() for h in found):
+            return
+        for compiled in principles:
+            p = compiled.principle
+            if p.detector == "question_led" and p.id not in hits:
+                hits[p.id] = [
+                    _Hit(p, False, 0.6, Clause(0, len(text)), "asks no question at all, so it tells")
+                ]
+
+    async def ajudge(self, advice: str, skill: Skill | str | None, user: str = "") -> Judgement:
+        return self.judge(advice, skill, user)
+
+    # ---- matching ---------------------------------------------------------------------------
+    def _negation_spans(self, norm: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        blocked = [m.span() for m in self._not_negations.finditer(norm)] if self._not_negations else []
+
+        def free(span: tuple[int, int]) -> bool:
+            return not any(b0 < span[1] and span[0] < b1 for b0, b1 in blocked)
+
+        pre = [m.span() for m in self._negators.finditer(norm) if free(m.span())]
+        post = [m.span() for m in self._post_negators.finditer(norm) if free(m.span())]
+        return pre, post
+
+    def _polarity(
+        self,
+        norm: str,
+        clause: Clause,
+        start: int,
+        end: int,
+        negations: tuple[list[tuple[int, int]], list[tuple[int, int]]],
+    ) -> int:
+        pre, post = negations
+        count = 0
+        for n_start, n_end in pre:
+            if (
+                n_start >= clause.start
+                and n_end <= start
+                and words_between(norm, n_end, start) <= self._window
+            ):
+                count += 1
+        for n_start, n_end in post:
+            if n_start >= end and n_end <= clause.end and words_between(norm, end, n_start) <= self._window:
+                count += 1
+        return -1 if count % 2 else 1
+
+    def _find(
+        self,
+        compiled: _Compiled,
+        norm: str,
+        clauses: list[Clause],
+        starts: list[int],
+        negations: tuple[list[tuple[int, int]], list[tuple[int, int]]],
+        deferred: set[int],
+    ) -> list[_Hit]:
+        found: list[_Hit] = []
+        for is_good, patterns in ((True, compiled.good), (False, compiled.bad)):
+            for pattern in patterns:
+                for match in pattern.finditer(norm):
+                    if match.end() == match.start():
+                        continue
+                    index = bisect.bisect_right(starts, match.start()) - 1
+                    if index < 0 or match.start() >= clauses[index].end:
+                        continue
+                    clause = clauses[index]
+                    if clause.condition:
+                        continue  # "if you overreact, ..." describes a situation; it recommends nothing
+                    polarity = self._polarity(norm, clause, match.start(), match.end(), negations)
+                    if is_good:
+                        honours = polarity > 0
+                        strength = 1.0 if honours else _NEGATED_GOOD
+                        how = "recommends it" if honours else "dismisses what the guidance recommends"
+                    else:
+                        honours = polarity < 0
+                        strength = 1.0
+                        how = (
+                            "rules out what the guidance warns against"
+                            if honours
+                            else ("recommends what the guidance warns against")
+                        )
+                        if not honours and compiled.principle.deferrable and clause.sentence in deferred:
+                            honours, how = True, "keeps the step for later, as the guidance suggests"
+                    found.append(_Hit(compiled.principle, honours, strength, clause, how))
+        return found
+
+    # ---- deciding ---------------------------------------------------------------------------
+    def _decide(self, text: str, principles: list[_Compiled], hits: dict[str, list[_Hit]]) -> Judgement:
+        raw = _BASE
+        results: list[PrincipleResult] = []
+        for compiled in principles:
+            p = compiled.principle
+            found = hits.get(p.id, [])
+            against = [h for h in found if not h.honours]
+            support = [h for h in found if h.honours]
+            if against:
+                strongest = max(against, key=lambda h: h.strength)
+                clauses = {h.clause for h in against}
+                raw -= _VIOLATION_COST * p.weight * strongest.strength * (1 + 0.25 * (len(clauses) - 1))
+                raw += 0.25 * _HONOUR_GAIN * p.weight * min(len({h.clause for h in support}), 2)
+                results.append(
+                    PrincipleResult(
+                        p.id,
+                        p.title,
+                        "violated",
+                        p.severity,
+                        _span(text, strongest.clause),
+                        f"{strongest.how.capitalize()}: {_first_sentence(p.violated)}",
+                        p.better,
+                    )
+                )
+            elif support:
+                clauses = {h.clause for h in support}
+                raw += _HONOUR_GAIN * p.weight * min(len(clauses), 3)
+                results.append(
+                    PrincipleResult(
+                        p.id,
+                        p.title,
+                        "honoured",
+                        p.severity,
+                        _span(text, support[0].clause),
+                        f"{support[0].how.capitalize()}: {_first_sentence(p.honoured)}",
+                    )
+                )
+            else:
+                results.append(
+                    PrincipleResult(
+                        p.id, p.title, "not_applicable", p.severity, "", "Not addressed by this text."
+                    )
+                )
+        score = 1.0 / (1.0 + math.exp(-_SLOPE * raw))
+        verdict = "contradicts" if score < 0.5 else "aligned"
+        order = {"violated": 0, "honoured": 1, "not_applicable": 2}
+        results.sort(key=lambda r: (order[r.status], -_weight(r.severity)))
+        return Judgement(verdict, score, results, judge=self.name)
+
+
+_HEDGE = re.compile(r"\b(?:but|however|though|although|except|change|replace|cut|instead|too)\b")
+_QUOTED = re.compile(
+    r"[\"\u201c\u2018']([^\"\u201d\u2019]{15,})[\"\u201d\u2019']|draft:\s*(.{15,})", re.S | re.I
+)
+
+
+def _quoted_draft(user: str) -> str:
+    """The draft quoted in a user's message ("Here's my draft: '...'"), or ""."""
+    found = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(user)]
+    return max(found, key=len).strip(" '\"") if found else ""
+
+
+def _weight(severity: str) -> float:
+    return {"high": 3, "medium": 2, "low": 1}.get(severity, 0)
+
+
+def _mask_outside(norm: str, clauses: list[Clause]) -> str:
+    """Replace text between clauses with newlines so patterns (which use '.') never span two clauses."""
+    chars = ["\n"] * len(norm)
+    for clause in clauses:
+        chars[clause.start : clause.end] = norm[clause.start : clause.end]
+    return "".join(chars)
+
+
+def _span(text: str, clause: Clause) -> str:
+    span = " ".join(text[clause.start : clause.end].split()).strip(" ,;:-")
+    return span if len(span) <= 240 else span[:237] + "..."
+
+
+def _first_sentence(text: str) -> str:
+    head = text.strip().split(". ")[0].rstrip(".")
+    return head + "."

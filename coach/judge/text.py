@@ -1,0 +1,125 @@
+"""Text handling for the rule judge: cleaning, normalising, clause splitting and negation scope."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# CSI/OSC and other escape sequences, then any remaining control characters except newline and tab.
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_QUOTES = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2014": "-",
+        "\u2013": "-",
+        "\u00a0": " ",
+        "\u2026": ".",
+    }
+)
+
+# Words after a comma that start a new clause (so a negation before the comma stops there).
+_CLAUSE_STARTERS = (
+    "but|so|and|then|instead|just|simply|rather|not|which|because|yet|"
+    "though|although|while|whereas|otherwise|i|you|we|they|he|she|it|this|that|there|let's|let|"
+    "if|when|once|unless|after|before"
+)
+_SUBORDINATE_OPENERS = re.compile(
+    r"(?:if|when|once|unless|even if|even though|although|though|while|whether|after|before|because|since|"
+    r"as soon as|whenever|until)\b"
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"'])\s+|\n+|;\s*|\s+-\s+|:\s+")
+_COMMA_SPLIT = re.compile(rf",\s+(?=(?:{_CLAUSE_STARTERS})\b)")
+# These open a negated clause of their own: "Y rather than X", "Y without X", "not X but Y".
+_INNER_SPLIT = re.compile(r"\s+(?=(?:rather than|instead of|without|but|whereas)\b)")
+
+
+def clean(text: str) -> str:
+    """Drop terminal escape sequences and control characters; keep newlines and tabs."""
+    return _CONTROL.sub("", _ESCAPES.sub("", text))
+
+
+def _normal_char(char: str) -> str:
+    mapped = char.translate(_QUOTES)
+    if len(mapped) == 1 and ord(mapped) < 128:
+        return mapped.lower()
+    decomposed = unicodedata.normalize("NFKD", mapped)
+    base = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return base if len(base) == 1 else (mapped.lower() if len(mapped.lower()) == 1 else " ")
+
+
+def normalise(text: str) -> str:
+    """Lower case, straight quotes, accents removed. Same length as the input, so offsets map back."""
+    return "".join(_normal_char(c) for c in text)
+
+
+@dataclass(frozen=True, slots=True)
+class Clause:
+    start: int  # offsets into the (cleaned) advice
+    end: int
+    sentence: int = 0  # index of the sentence the clause belongs to
+    condition: bool = False  # a leading "if ..." clause: describes a situation, recommends nothing
+
+
+def split_clauses(norm: str) -> list[Clause]:
+    """Clauses of a normalised text: sentences, then contrastive and subordinate boundaries."""
+    clauses: list[Clause] = []
+    for sentence, (s_start, s_end) in enumerate(_spans(norm, 0, len(norm), _SENTENCE_END)):
+        for c_start, c_end, condition in _split_commas(norm, s_start, s_end):
+            for i_start, i_end in _spans(norm, c_start, c_end, _INNER_SPLIT):
+                if norm[i_start:i_end].strip(" ,.\"'()"):
+                    clauses.append(Clause(i_start, i_end, sentence, condition))
+    return clauses
+
+
+def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    pieces: list[tuple[int, int, bool]] = []
+    spans = _spans(norm, start, end, _COMMA_SPLIT)
+    for number, (p_start, p_end) in enumerate(spans):
+        # A leading subordinate clause ends at its first comma: "If they don't reply, follow up".
+        lead = len(norm[p_start:p_end]) - len(norm[p_start:p_end].lstrip("\"' "))
+        comma = norm.find(",", p_start, p_end)
+        opener = _SUBORDINATE_OPENERS.match(norm, p_start + lead, p_end)
+        if opener and comma != -1:
+            pieces += [(p_start, comma, _is_condition(opener.group())), (comma + 1, p_end, False)]
+        elif opener and number + 1 < len(spans):
+            pieces.append((p_start, p_end, _is_condition(opener.group())))
+        else:
+            pieces.append((p_start, p_end, False))
+    return pieces
+
+
+def _is_condition(opener: str) -> bool:
+    return opener in ("if", "unless", "even if")
+
+
+def _spans(norm: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    for match in separator.finditer(norm, start, end):
+        if match.start() > cursor:
+            spans.append((cursor, match.start()))
+        cursor = match.end()
+    if cursor < end:
+        spans.append((cursor, end))
+    return spans
+
+
+def phrase_regex(phrases: list[str]) -> re.Pattern[str]:
+    """One alternation, longest phrase first, matched on word boundaries."""
+    ordered = sorted({p.lower() for p in phrases}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered)
+    return re.compile(rf"(?<![\w'])(?:{body})(?![\w'])")
+
+
+_WORD = re.compile(r"[\w']+")
+
+
+def words_between(norm: str, start: int, end: int) -> int:
+    return len(_WORD.findall(norm, start, end))
