@@ -35,13 +35,20 @@ _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "li", "ul", "ol", "blockquote", "pre", "table", "tr",
     "h1", "h2", "h3", "h4", "h5", "h6", "dd", "dt", "br", "hr",
 }  # fmt: skip
-# class/id words that mark chrome (matched as whole words inside the attribute value)
-_CHROME_WORDS = re.compile(
-    r"(?:^|[\s_-])(comments?|comment-respond|respond|reply|share|sharing|sharedaddy|social|sidebar|widget|"
-    r"related|newsletter|subscribe|signup|sign-up|cookie|breadcrumbs?|menu|navigation|nav|footer|header|"
-    r"masthead|jp-relatedposts|post-navigation|advert|ads?|popup|modal|author-bio|byline-share)(?:$|[\s_-])",
-    re.IGNORECASE,
-)
+# class/id words that mark chrome: a word of the attribute (split at spaces, "-" and "_") starts with one
+_CHROME_PREFIX = (
+    "comment", "respond", "reply", "share", "sharing", "sharedaddy", "social", "sidebar", "widget", "related",
+    "relatedposts", "newsletter", "subscribe", "signup", "cookie", "breadcrumb", "menu", "nav", "footer",
+    "masthead", "advert", "popup", "modal", "pingback", "trackback",
+)  # fmt: skip
+_CHROME_EXACT = {"ad", "ads", "sponsored", "promo"}
+
+
+def _is_chrome(attr_text: str) -> bool:
+    for word in re.split(r"[\s_-]+", attr_text.lower()):
+        if word in _CHROME_EXACT or (word and word.startswith(_CHROME_PREFIX)):
+            return True
+    return False
 
 
 class _ArticleParser(HTMLParser):
@@ -62,9 +69,11 @@ class _ArticleParser(HTMLParser):
                 self.parts.append("\n")
             return
         attr_text = " ".join(v or "" for k, v in attrs if k in ("class", "id", "role"))
-        skipped = tag in _SKIP_TAGS or bool(attr_text and _CHROME_WORDS.search(attr_text))
-        if tag in ("main", "article") or "main" in attr_text.split():
-            skipped = False  # an article container is never chrome, whatever its classes say
+        skipped = tag in _SKIP_TAGS or _is_chrome(attr_text)
+        if tag in ("html", "body", "main", "article") or "main" in attr_text.split():
+            # Page and article containers are never chrome, whatever their classes say
+            # (WordPress puts "comments-open" or "has-sidebar" on <body>).
+            skipped = False
         if tag == "header" and self._inside("article"):
             skipped = False  # an article's own header carries its title
         self._stack.append((tag, skipped))
@@ -177,7 +186,7 @@ class CleanDocument:
 
 def clean_text(text: str) -> str:
     """Apply the line rules: cut at the first tail marker, drop boilerplate lines, squeeze blanks."""
-    text = strip_control(text)
+    text = strip_control(text).replace("\u00a0", " ")  # no-break spaces from HTML &nbsp;
     kept: list[str] = []
     seen_words = 0
     last_text = ""
@@ -210,7 +219,7 @@ def clean_document(raw: str, *, fallback_title: str, is_html: bool | None = None
     text = clean_text(text)
     if not title:
         title = _first_heading(text)
-    title = strip_control(title).strip()[:200] or fallback_title
+    title = " ".join(strip_control(title).split())[:200] or fallback_title
     return CleanDocument(title=title, text=text)
 
 
