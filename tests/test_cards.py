@@ -20,6 +20,8 @@ QUERIES_FILE = REPO / "evals" / "retrieval" / "queries.jsonl"
 SEEDS_DIR = REPO.parent / "shared" / "seeds"
 
 MIN_WORDS, MAX_WORDS = 60, 200
+MIN_ASKS, MAX_ASKS = 4, 8
+MIN_ASK_WORDS, MAX_ASK_WORDS = 3, 25
 COPY_RUN = 8  # words in a row shared with an article count as copying
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Terminal escapes or other control characters must never reach the user through a citation.
@@ -38,6 +40,11 @@ def words(text: str) -> list[str]:
     """Lower-cased words with punctuation stripped; apostrophes vanish so "don't" == "dont"."""
     text = text.lower().replace("'", "").replace("\u2019", "")
     return re.findall(r"\w+", text)
+
+
+def normalised(text: str) -> str:
+    """Case, punctuation and spacing removed, so near-identical phrasings compare equal."""
+    return " ".join(words(text))
 
 
 def runs(tokens: list[str], n: int = COPY_RUN) -> set[tuple[str, ...]]:
@@ -100,7 +107,7 @@ def test_titles_are_unique_and_specific() -> None:
 
 
 def test_front_matter_has_exactly_the_documented_keys() -> None:
-    expected = {"id", "title", "skills", "audience", "sources"}
+    expected = {"id", "title", "skills", "audience", "sources", "asks"}
     for path, meta, _ in raw_cards():
         assert set(meta) == expected, f"{path.name}: keys {sorted(meta)}, expected {sorted(expected)}"
 
@@ -182,6 +189,59 @@ def test_copy_guard_catches_a_copied_sentence(seed_runs: set[tuple[str, ...]]) -
     paraphrase = "Close every session with the mentee naming three or more dated, measurable next steps."
     assert copied_runs(lifted, seed_runs)
     assert not copied_runs(paraphrase, seed_runs)
+
+
+# --- asks: user phrasings indexed with each card ----------------------------------------------
+
+
+def all_asks() -> list[tuple[str, str]]:
+    """(card file name, ask) for every ask of every card."""
+    return [(path.name, ask) for path, meta, _ in raw_cards() for ask in meta.get("asks", [])]
+
+
+def test_every_card_has_a_handful_of_asks_of_sensible_length() -> None:
+    for path, meta, _ in raw_cards():
+        asks = meta.get("asks")
+        assert isinstance(asks, list), f"{path.name}: asks must be a list of strings"
+        assert MIN_ASKS <= len(asks) <= MAX_ASKS, f"{path.name}: {len(asks)} asks ({MIN_ASKS}-{MAX_ASKS})"
+        for ask in asks:
+            assert isinstance(ask, str), f"{path.name}: ask {ask!r} is not a string"
+            count = len(ask.split())
+            assert MIN_ASK_WORDS <= count <= MAX_ASK_WORDS, f"{path.name}: {ask!r} has {count} words"
+            assert not CONTROL_CHARS.search(ask), f"{path.name}: ask {ask!r} holds a control character"
+
+
+def test_asks_reach_the_loaded_card_model() -> None:
+    for card in load_cards():
+        assert MIN_ASKS <= len(card.asks) <= MAX_ASKS, f"{card.id}: the loader lost its asks"
+
+
+def test_no_ask_repeats_within_or_across_cards() -> None:
+    owners: dict[str, list[str]] = {}
+    for name, ask in all_asks():
+        owners.setdefault(normalised(ask), []).append(name)
+    repeated = {ask: names for ask, names in owners.items() if len(names) > 1}
+    assert not repeated, f"asks must point at exactly one card: {repeated}"
+
+
+def test_no_ask_just_restates_a_card_title() -> None:
+    titles = {normalised(card.title) for card in load_cards()}
+    echoed = [(name, ask) for name, ask in all_asks() if normalised(ask) in titles]
+    assert not echoed, f"asks that are only a card title: {echoed}"
+
+
+def test_no_ask_copies_a_run_of_words_from_an_article(seed_runs: set[tuple[str, ...]]) -> None:
+    offenders = [(name, ask) for name, ask in all_asks() if copied_runs(ask, seed_runs)]
+    assert not offenders, f"asks copied from the articles: {offenders}"
+
+
+def test_no_ask_is_an_eval_query() -> None:
+    # Asks are indexed with the cards, so an ask equal to an eval query would let retrieval pass the
+    # eval by string match rather than by understanding; the eval must measure unseen phrasings.
+    queries = {normalised(q["query"]) for q in load_queries()}
+    assert queries, f"no queries read from {QUERIES_FILE}"
+    leaked = [(name, ask) for name, ask in all_asks() if normalised(ask) in queries]
+    assert not leaked, f"asks identical to eval queries (case and punctuation ignored): {leaked}"
 
 
 # --- retrieval query set --------------------------------------------------------------------
