@@ -2,7 +2,7 @@
 
 ICS: one all-day event per open next step on its due date, which every calendar app imports
 (VTODO is ignored by several popular ones). UIDs are stable, so re-importing updates events
-instead of duplicating them.
+instead of duplicating them. Written to RFC 5545 directly for speed; tests parse it with icalendar.
 """
 
 from __future__ import annotations
@@ -43,34 +43,68 @@ def _partner_names(tracker: Tracker) -> dict[int | None, str]:
     return {p.id: p.name for p in tracker.list_partners()}
 
 
-def to_ics(tracker: Tracker, *, today: dt.date | None = None) -> str:
-    from icalendar import Calendar, Event
+def _ics_text(value: str) -> str:
+    """Escape a TEXT value (RFC 5545 3.3.11) after removing control characters."""
+    value = clean(value)
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\n", "\\n")
+        .replace("\t", " ")
+    )
 
-    cal = Calendar()
-    cal.add("prodid", "-//mentoring-coach//tracker//EN")
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", "Mentoring next steps")
-    stamp = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+def _fold(line: str) -> str:
+    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
+    if len(line) <= 75 and line.isascii():
+        return line
+    parts, current, size = [], [], 0
+    for ch in line:
+        width = len(ch.encode("utf-8"))
+        if size + width > 75:
+            parts.append("".join(current))
+            current, size = [" "], 1
+        current.append(ch)
+        size += width
+    parts.append("".join(current))
+    return "\r\n".join(parts)
+
+
+def to_ics(tracker: Tracker, *, today: dt.date | None = None) -> str:
+    """Open steps as all-day events. Written directly (RFC 5545) rather than through the icalendar
+    package, which takes ~0.2 ms per event; the tests parse every export back with icalendar."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     names = _partner_names(tracker)
     one_day = dt.timedelta(days=1)
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//mentoring-coach//tracker//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:Mentoring next steps",
+    ]
     for step in tracker.list_steps(status="open"):
-        event = Event()
-        event.add("uid", f"step-{step.id}@{UID_DOMAIN}")
-        event.add("dtstamp", stamp)
-        event.add("dtstart", step.due)
-        event.add("dtend", step.due + one_day)
         prefix = "Mentor's step: " if step.owner is Owner.MENTOR else "Next step: "
-        event.add("summary", prefix + step.what)
-        lines = [f"Done when: {step.done_when}"]
+        description = [f"Done when: {step.done_when}"]
         if step.partner_id in names:
-            lines.append(f"With: {names[step.partner_id]}")
-        lines.append(f"Mark it done: coach steps done {step.id}")
-        event.add("description", "\n".join(lines))
-        event.add("transp", "TRANSPARENT")  # a reminder, not a busy block
-        event.add("categories", ["Mentoring"])
-        cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+            description.append(f"With: {names[step.partner_id]}")
+        description.append(f"Mark it done: coach steps done {step.id}")
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:step-{step.id}@{UID_DOMAIN}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{step.due:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{step.due + one_day:%Y%m%d}",
+            _fold(f"SUMMARY:{_ics_text(prefix + step.what)}"),
+            _fold(f"DESCRIPTION:{_ics_text(chr(10).join(description))}"),
+            "TRANSP:TRANSPARENT",  # a reminder, not a busy block
+            "CATEGORIES:Mentoring",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _steps_rows(tracker: Tracker) -> list[dict[str, Any]]:
