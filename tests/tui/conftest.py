@@ -1,8 +1,6 @@
-"""TUI tests run their coroutines on asyncio through anyio's pytest plugin."""
+"""TUI tests run their coroutines on asyncio through anyio's pytest plugin (pytestmark = anyio)."""
 
 from __future__ import annotations
-
-import inspect
 
 import pytest
 
@@ -10,10 +8,3 @@ import pytest
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        function = getattr(item, "function", None)
-        if function is not None and inspect.iscoroutinefunction(function) and "tests/tui" in str(item.path):
-            item.add_marker(pytest.mark.anyio)

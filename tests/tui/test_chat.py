@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from tui_fakes import FakeEngine, factory_for
 from tui_helpers import type_text, wait_until
 
@@ -12,6 +13,9 @@ from coach.events import CitationEvent, Done, ErrorEvent, ReplyReset, TextDelta
 from tui.app import CoachApp, extract_draft
 from tui.widgets.chat import CoachReply, UserMessage
 from tui.widgets.prompt import PromptArea
+
+pytestmark = pytest.mark.anyio
+
 
 HOSTILE = "\x1b[2J\x1b]0;pwned\x07[bold red]x[/]"
 

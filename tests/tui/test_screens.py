@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
 from tui_fakes import FakeEngine, factory_for
 from tui_helpers import wait_until
 
@@ -13,6 +14,8 @@ from tui.app import CoachApp
 from tui.screens.skills import SkillPicker
 from tui.widgets.chat import CitationList, CoachReply, CritiqueCard
 from tui.widgets.prompt import PromptArea
+
+pytestmark = pytest.mark.anyio
 
 
 def render(app: CoachApp) -> str:
@@ -86,7 +89,7 @@ async def test_critique_checklist_shows_principles_evidence_and_change() -> None
         assert "✗ Don't open with 'will you be my mentor?'  [violated]" in text
         assert "evidence: “Will you be my mentor?”" in text
         assert "better: Ask for their view on one question" in text
-        assert "– Look for shared values  [n/a]" in text
+        assert "– 1 not applicable here [n/a]: Look for shared values" in text
         await send(pilot, "Could I ask your view on one question?")
         await wait_until(pilot, lambda: len(app.query(CritiqueCard)) == 2 and app.replying_to is None)
         assert "score 70%  ▲ +30% since attempt 1  (attempt 2)" in render(app)

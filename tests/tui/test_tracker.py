@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from tui_fakes import TODAY, FakeEngine, factory_for, seeded_tracker, services_with
 from tui_helpers import wait_until
 
@@ -15,6 +16,8 @@ from tui.screens.changes import ConfirmChange, EditStep
 from tui.widgets.chat import ProposalCard
 from tui.widgets.prompt import PromptArea
 from tui.widgets.tracker_panel import StepList, TrackerPanel
+
+pytestmark = pytest.mark.anyio
 
 
 def app_with(tmp_path, script=None) -> tuple[CoachApp, FakeEngine, object]:

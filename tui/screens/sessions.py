@@ -42,7 +42,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
 
     def __init__(self, log: Any, current_id: str | None, export_dir: Path) -> None:
         super().__init__()
-        self.log = log
+        self.conversations = log
         self.current_id = current_id
         self.export_dir = export_dir
         self.infos: list[Any] = []
@@ -74,7 +74,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
 
     def reload(self) -> None:
         try:
-            self.infos = self.log.list()
+            self.infos = self.conversations.list()
         except Exception as exc:  # noqa: BLE001 - e.g. a damaged log: say so, keep the app running
             self.note(str(exc), error=True)
             self.infos = []
@@ -139,7 +139,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
         if info is None:
             return
         try:
-            renamed = self.log.rename(info.id, event.value)
+            renamed = self.conversations.rename(info.id, event.value)
         except Exception as exc:  # noqa: BLE001 - e.g. an empty name: the box stays open with the text
             self.note(str(exc), error=True)
             return
@@ -158,7 +158,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
             return
         self._confirm_delete = None
         try:
-            self.log.delete(info.id)
+            self.conversations.delete(info.id)
         except Exception as exc:  # noqa: BLE001
             self.note(str(exc), error=True)
             return
@@ -170,7 +170,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
         if info is None:
             return
         try:
-            text = self.log.export_markdown(info.id)
+            text = self.conversations.export_markdown(info.id)
             self.export_dir.mkdir(parents=True, exist_ok=True)
             path = export_path(self.export_dir, info)
             path.write_text(text, encoding="utf-8")

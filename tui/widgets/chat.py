@@ -149,13 +149,18 @@ def critique_lines(event: CritiqueEvent) -> tuple[Content, list[Content]]:
         parts.append(f"  · {verdict}")
     heading = Content.assemble(*parts)
     rows: list[Content] = []
+    not_applicable: list[str] = []
     for result in _field(judgement, "principles", []) or []:
         status = str(_field(result, "status", ""))
+        title = one_line(str(_field(result, "title", _field(result, "principle_id", ""))))
+        if status == "not_applicable":
+            not_applicable.append(title)  # listed together: they would bury the checks that matter
+            continue
         mark, label = STATUS_MARKS.get(status, ("?", status))
         style = {"honoured": "green", "violated": "red bold"}.get(status, "dim")
         row: list[str | tuple[str, str]] = [
             (f"{mark} ", style),
-            (one_line(str(_field(result, "title", _field(result, "principle_id", "")))), "bold"),
+            (title, "bold"),
             (f"  [{label}]", style),  # literal brackets: Content does not parse markup
         ]
         evidence = _field(result, "evidence")
@@ -171,6 +176,14 @@ def critique_lines(event: CritiqueEvent) -> tuple[Content, list[Content]]:
             row.append(("\n    better: ", "dim"))
             row.append(one_line(str(better), 240))
         rows.append(Content.assemble(*row))
+    if not_applicable:
+        count = len(not_applicable)
+        rows.append(
+            Content.assemble(
+                (f"– {count} not applicable here [n/a]: ", "dim"),
+                (one_line("; ".join(not_applicable), 160), "dim"),
+            )
+        )
     return heading, rows
 
 
