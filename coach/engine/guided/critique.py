@@ -136,7 +136,7 @@ class Attempts:
 
     def add(self, score: float) -> tuple[int, float | None]:
         previous = self.scores[-1] if self.scores else None
-        self.scores.append(round(float(score), 4))
+        self.scores.append(float(score))
         return len(self.scores), previous
 
     def line(self, template: str, **extra: Any) -> str:
