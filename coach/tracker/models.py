@@ -1,6 +1,6 @@
 """What the tracker records: goals, partners, agreements, sessions, next steps and outreach drafts.
 
-Models check shape and types (and strip control characters from text). Judgements that depend on
+Models check shape and types. Judgements that depend on
 the guidance, such as "is this result measurable?", are made when a change is proposed
 (coach.tracker.proposals), so records written by an older version always load.
 """
@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from coach.tracker.text import clean
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Owner(StrEnum):
@@ -77,7 +75,11 @@ def _now() -> dt.datetime:
 
 
 class Record(BaseModel):
-    """Common base: an id once stored, timestamps, and text cleaned of terminal control codes."""
+    """Common base: an id once stored, and timestamps.
+
+    Validation here is pure pydantic-core (no Python validators), so loading thousands of rows stays
+    fast; text is cleaned of terminal control codes when a proposal builds the record.
+    """
 
     model_config = ConfigDict(validate_assignment=True, str_strip_whitespace=True, use_enum_values=False)
 
@@ -87,15 +89,6 @@ class Record(BaseModel):
     id: int | None = None
     created_at: dt.datetime = Field(default_factory=_now)
     updated_at: dt.datetime = Field(default_factory=_now)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _clean_text(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return clean(value)
-        if isinstance(value, list):
-            return [clean(v) if isinstance(v, str) else v for v in value]
-        return value
 
     def label(self) -> str:
         return (

@@ -39,7 +39,7 @@ from coach.tracker.models import (
 )
 from coach.tracker.rows import to_row
 from coach.tracker.store import Tracker
-from coach.tracker.text import one_line
+from coach.tracker.text import clean, one_line
 
 MIN_PROTEGE_STEPS = 3  # the guidance: end each meeting with at least three next steps
 _ids = itertools.count(1)
@@ -115,9 +115,18 @@ def _new_id() -> str:
     return f"P{next(_ids)}"
 
 
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, list):
+        return [_cleaned(v) for v in value]
+    return value
+
+
 def _build(cls: type[Record], data: dict[str, Any]) -> Any:
+    """Validate a record, with terminal control sequences removed from all its text."""
     try:
-        return cls.model_validate(data)
+        return cls.model_validate({k: _cleaned(v) for k, v in data.items()})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

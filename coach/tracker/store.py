@@ -12,7 +12,7 @@ import functools
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +32,7 @@ from coach.tracker.models import (
     Session,
     StepStatus,
 )
-from coach.tracker.rows import from_row, to_row
+from coach.tracker.rows import from_row, load_all, to_row
 from coach.tracker.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -180,12 +180,19 @@ class Tracker:
             where.append("session_id = ?")
             params.append(session_id)
         sql = "SELECT * FROM steps" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY due, id"
-        return [from_row(NextStep, row) for row in self._conn.execute(sql, params)]
+        return self._load(NextStep, sql, params)
+
+    def _load(self, cls: type[M], sql: str, params: Sequence[Any] = ()) -> list[M]:
+        cursor = self._conn.cursor()
+        cursor.row_factory = None  # plain tuples: the hot path when listing thousands of steps
+        try:
+            return load_all(cls, cursor.execute(sql, params))
+        finally:
+            cursor.close()
 
     @_guarded
     def _list(self, cls: type[M], order: str, where: str = "", params: tuple[Any, ...] = ()) -> list[M]:
-        sql = f"SELECT * FROM {cls.table} {where} ORDER BY {order}"
-        return [from_row(cls, row) for row in self._conn.execute(sql, params)]
+        return self._load(cls, f"SELECT * FROM {cls.table} {where} ORDER BY {order}", params)
 
     def list_goals(self, status: str | None = None) -> list[Goal]:
         if status:

@@ -303,3 +303,10 @@ def test_history_json_is_plain_rows(tracker: Tracker) -> None:
     raw = tracker._conn.execute("SELECT after FROM changes").fetchone()[0]
     assert json.loads(raw)["due"] == "2026-12-04"
     assert TODAY.isoformat() < "2026-12-04"
+
+
+def test_hand_edited_row_that_no_longer_validates_is_reported_clearly(tracker: Tracker) -> None:
+    add_step(tracker)
+    tracker._conn.execute("UPDATE steps SET due = 'someday', status = 'paused' WHERE id = 1")
+    with pytest.raises(DatabaseError, match="steps record 1 .* cannot be read"):
+        tracker.list_steps(status="all")
