@@ -51,7 +51,7 @@ class GuidedEngine:
         self.services = services
         self.conversation_id = conversation_id or uuid.uuid4().hex
         self.skill: Skill | None = None
-        self._today = today or dt.date.today
+        self._today = today or self._tracker_today
         self._guidance = Guidance(services)
         self._state: dict[str, Any] = {"skill": None, "flow": None, "llm_hint_shown": False}
 
@@ -85,6 +85,13 @@ class GuidedEngine:
 
     def reject(self, proposal_id: str) -> str:
         return self.services.proposals.reject(proposal_id)
+
+    def _tracker_today(self) -> dt.date:
+        """The tracker's idea of today (it validates due dates), else the system date."""
+        try:
+            return self.services.tracker.today()
+        except Exception:  # no tracker yet (e.g. unreadable database): dates still need a today
+            return dt.date.today()
 
     # ---- Resumable --------------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from coach.engine.guided.text import clean, one_line
@@ -42,33 +43,32 @@ class Cited:
         return one_line(self.text, 220)
 
 
-def _tokens(text: str) -> set[str]:
-    from coach.knowledge.lexical import tokenize
+@cache
+def _card_index() -> tuple[tuple[Any, ...], Any]:
+    """BM25 over the cards (title counted twice: it states the advice), built once per process."""
+    from coach.knowledge.cards import load_cards
+    from coach.knowledge.lexical import BM25
 
-    return set(tokenize(text))
+    cards = tuple(load_cards())
+    return cards, BM25([f"{c.title} {c.title} {c.body}" for c in cards])
 
 
 def lexical_search(query: str, k: int, skill: str | None, audience: str | None) -> list[Cited]:
-    """Rank cards by word overlap with the query (used only when the retriever is unavailable)."""
-    from coach.knowledge.cards import load_cards
-
-    wanted = _tokens(query)
+    """Rank cards with BM25 (used only when the retriever is unavailable)."""
+    cards, index = _card_index()
+    scores = index.scores(query)
     ranked: list[Cited] = []
-    for card in load_cards():
+    for i in sorted(range(len(cards)), key=lambda i: (-float(scores[i]), cards[i].id)):
+        card = cards[i]
+        if float(scores[i]) <= 0 or len(ranked) >= k:
+            break
         if skill and skill not in [str(s) for s in card.skills]:
             continue
         if audience and card.audience not in (audience, "both"):
             continue
-        words = _tokens(card.title + " " + card.body)
-        overlap = len(wanted & words)
-        if not overlap:
-            continue
-        score = overlap / (len(wanted) or 1)
-        ranked.append(
-            Cited(card.id, card.title, card.citation, card.body, score, tuple(str(s) for s in card.skills))
-        )
-    ranked.sort(key=lambda c: (-c.score, c.card_id))
-    return ranked[:k]
+        skills = tuple(str(s) for s in card.skills)
+        ranked.append(Cited(card.id, card.title, card.citation, card.body, float(scores[i]), skills))
+    return ranked
 
 
 class Guidance:
