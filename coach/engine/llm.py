@@ -194,7 +194,7 @@ class LLMEngine:
             )
             yield Done()
             return
-        from langchain_core.messages import HumanMessage, SystemMessage
+        from langchain_core.messages import HumanMessage
 
         self._failed = None
         self.tools.reset_turn()
@@ -208,6 +208,24 @@ class LLMEngine:
                 yield event
 
         run = _Run()
+        try:
+            async for event in self._complete_turn(text, new_messages, run, start_length):
+                yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            # Cancelled (Esc): keep the message, and what was shown, in the model's context too.
+            if len(self.history) == start_length:
+                from langchain_core.messages import AIMessage
+
+                self.history.extend(new_messages)
+                if run.full_text:
+                    self.history.append(AIMessage(run.full_text + "\n[cancelled by the user]"))
+            raise
+
+    async def _complete_turn(
+        self, text: str, new_messages: list[Any], run: _Run, start_length: int
+    ) -> AsyncIterator[Event]:
+        from langchain_core.messages import SystemMessage
+
         failure = None
         async for event in self._run_with_retries(new_messages, run):
             if isinstance(event, ErrorEvent):

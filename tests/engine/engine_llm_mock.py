@@ -99,3 +99,19 @@ def error_response(status: int, message: str, headers: dict[str, str] | None = N
 
 def sent_messages(request: httpx.Request) -> list[dict[str, Any]]:
     return json.loads(request.content)["messages"]
+
+
+class HangingStream(httpx.AsyncByteStream):
+    """Sends some SSE bytes, then waits forever (a slow model the user cancels)."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+
+    async def __aiter__(self) -> Iterator[bytes]:  # type: ignore[override]
+        import asyncio
+
+        yield self.head
+        await asyncio.Event().wait()
+
+    async def aclose(self) -> None:
+        return None

@@ -15,6 +15,7 @@ from engine_llm_mock import (
     COMPLETIONS,
     MODEL,
     CutStream,
+    HangingStream,
     error_response,
     sent_messages,
     sse,
@@ -498,3 +499,40 @@ def test_the_api_key_appears_nowhere_in_the_log_or_export(settings: Settings, se
     for path in Path(settings.data_dir).rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
+
+
+@respx.mock
+def test_cancelled_turn_keeps_the_message_in_the_log_and_the_context(
+    settings: Settings, services: Services
+) -> None:
+    head = sse(text_chunks("Let me think about", pieces=2)[:2], done=False)
+    respx.post(COMPLETIONS).mock(
+        return_value=httpx.Response(
+            200, headers={"content-type": "text/event-stream"}, stream=HangingStream(head)
+        )
+    )
+    engine = create_engine(settings, services=services)
+
+    async def cancel_mid_reply() -> None:
+        seen: list = []
+
+        async def consume() -> None:
+            async for event in engine.turn("A long question"):
+                seen.append(event)
+
+        task = asyncio.create_task(consume())
+        while not any(isinstance(e, TextDelta) for e in seen):
+            await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_mid_reply())
+    logged = engine.log.messages(engine.conversation_id)
+    assert [(m.role, m.status) for m in logged] == [("user", "complete"), ("assistant", "cancelled")]
+    route = respx.post(COMPLETIONS).mock(return_value=text_response("Shorter answer."))
+    run(engine, "Shorter please")
+    contents = [m["content"] for m in sent_messages(route.calls.last.request)]
+    partial = logged[1].content
+    assert partial and "Let me think about".startswith(partial)
+    assert contents[1:] == ["A long question", partial + "\n[cancelled by the user]", "Shorter please"]
