@@ -114,7 +114,7 @@ class CoachApp(App[None]):
                 yield PromptArea(id="prompt")
             yield TrackerPanel(id="tracker")
         yield StatusLine(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
@@ -317,6 +317,7 @@ class CoachApp(App[None]):
         self._reply_widget = None
         self.activity = ""
         self._update_status()
+        self.refresh_bindings()
         self.call_later(self._next_queued)
 
     def action_cancel_reply(self) -> None:
@@ -488,6 +489,18 @@ class CoachApp(App[None]):
             self._chat.mount_all(widgets)
             self._chat.scroll_end(animate=False)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Keys that do nothing right now are left out of the footer (it must fit 80 columns)."""
+        if action == "cancel_reply":
+            return self.replying_to is not None
+        if action == "review_proposal":
+            return bool(self.pending_proposals())
+        if action == "toggle_citations":
+            return any(reply.citations.items for reply in self.query(CoachReply))
+        if action == "copy_draft":
+            return any(reply.text.strip() for reply in self.query(CoachReply))
+        return True
+
     def pending_proposals(self) -> list[ProposalCard]:
         return [card for card in self.query(ProposalCard) if card.state == "pending"]
 
@@ -530,6 +543,7 @@ class CoachApp(App[None]):
             )
             return
         card.settle(state, str(note))
+        self.refresh_bindings()
         self.query_one(PromptArea).focus()
         self.refresh_tracker()
 

@@ -61,11 +61,11 @@ class EditStep(ModalScreen["Any | None"]):
         with Vertical(classes="dialog"):
             yield Static(Content.styled(one_line(self.title_text), "bold"), classes="dialog-title")
             yield Label("What")
-            yield Input(self.fields.get("what", ""), id="what", max_length=500)
+            yield Input(self.fields.get("what", ""), id="what", compact=True, max_length=500)
             yield Label("Due (a date or e.g. 'next Friday', 'in two weeks')")
-            yield Input(self.fields.get("due", ""), id="due", max_length=100)
+            yield Input(self.fields.get("due", ""), id="due", compact=True, max_length=100)
             yield Label("Done when (a measurable result)")
-            yield Input(self.fields.get("done_when", ""), id="done_when", max_length=500)
+            yield Input(self.fields.get("done_when", ""), id="done_when", compact=True, max_length=500)
             yield Static("", id="edit-error", classes="error-text")
             with Horizontal(classes="proposal-buttons"):
                 yield Button("Save (Enter)", variant="primary", id="save", compact=True)

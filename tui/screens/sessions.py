@@ -58,7 +58,7 @@ class SessionsScreen(ModalScreen["SessionChoice | None"]):
                 classes="dialog-title",
             )
             yield OptionList(id="session-list")
-            yield Input(placeholder="New name, then Enter", id="rename-input", max_length=200)
+            yield Input(placeholder="New name, then Enter", id="rename-input", max_length=200, compact=True)
             yield Static("", id="sessions-note")
             with Horizontal(classes="proposal-buttons"):
                 yield Button("Resume", id="resume", compact=True, variant="primary")

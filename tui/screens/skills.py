@@ -15,12 +15,12 @@ from coach.skills import Skill
 FREE = "free"
 
 SKILL_HINTS: dict[Skill, str] = {
-    Skill.GOALS: "what you need from a mentor, your gaps, who could help",
-    Skill.OUTREACH: "write or critique a first message to a possible mentor",
-    Skill.SESSION_PREP: "an agenda, questions to bring, what to send ahead",
-    Skill.FEEDBACK: "the coach gives candid feedback; your reply is scored",
-    Skill.MENTOR_PRACTICE: "for mentors: lead a session with a simulated protégé",
-    Skill.NEXT_STEPS: "agree next steps with deadlines and measurable results",
+    Skill.GOALS: "what you need, your gaps, who could help",
+    Skill.OUTREACH: "write or critique a first message",
+    Skill.SESSION_PREP: "agenda, questions, what to send ahead",
+    Skill.FEEDBACK: "take candid feedback; your reply is scored",
+    Skill.MENTOR_PRACTICE: "lead a session with a simulated protégé",
+    Skill.NEXT_STEPS: "next steps with deadlines and results",
 }
 
 
