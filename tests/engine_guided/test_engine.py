@@ -157,3 +157,13 @@ def test_cancelling_a_turn_leaves_the_conversation_as_it_was(engine: GuidedEngin
 
     asyncio.run(cancel_after_first_event())
     assert engine.snapshot() == before
+
+
+def test_a_question_about_a_skill_is_answered_and_the_skill_suggested(
+    chat: Chat, engine: GuidedEngine
+) -> None:
+    events = chat.say("is feedback from a mentor always candid?")
+    assert engine.skill is None  # answered, not pulled into an exercise
+    text = Chat.text(events)
+    assert any(isinstance(e, CitationEvent) for e in events)
+    assert "Rehearse taking feedback" in text and 'type "feedback"' in text

@@ -19,7 +19,13 @@ from coach.config import Settings
 from coach.engine.guided.flow import Ctx, Flow, Out, command
 from coach.engine.guided.flows import FLOWS
 from coach.engine.guided.guidance import Guidance
-from coach.engine.guided.router import answer_freely, detect_skill, looks_like_draft, skills_menu
+from coach.engine.guided.router import (
+    answer_freely,
+    detect_skill,
+    looks_like_draft,
+    skills_menu,
+    wants_a_flow,
+)
 from coach.engine.guided.script import load_script
 from coach.engine.guided.text import InputError, check_message
 from coach.events import Done, ErrorEvent, Event, ProposedChange
@@ -180,7 +186,7 @@ class GuidedEngine:
         elif looks_like_draft(text):
             flow = self._start(ctx, state, Skill.OUTREACH, out, announce=False)
             flow.critique_pasted(ctx, text, out)  # type: ignore[attr-defined]
-        elif (skill := detect_skill(text)) is not None:
+        elif (skill := detect_skill(text)) is not None and wants_a_flow(text):
             self._start(ctx, state, skill, out)
         else:
             answer_freely(ctx, text, out, current=flow.skill if flow else None)

@@ -37,6 +37,14 @@ def detect_skill(text: str) -> Skill | None:
     return best
 
 
+def wants_a_flow(text: str) -> bool:
+    """A request to do something ("help me prepare...", "let's rehearse") rather than a question about it."""
+    lowered = " ".join(text.lower().split())
+    if any(_has_phrase(lowered, marker) for marker in _router()["request_markers"]):
+        return True
+    return not lowered.endswith("?")
+
+
 def looks_like_draft(text: str) -> bool:
     """A pasted message: long enough, and opens with a greeting or closes with a sign-off."""
     data = _router()
