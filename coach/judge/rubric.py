@@ -57,6 +57,7 @@ class Language(BaseModel):
     not_negations: list[str] = Field(default_factory=list)
     negation_window: int = 8
     deferrals: list[str] = Field(default_factory=list)
+    discourse_markers: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
 
 

@@ -15,21 +15,17 @@ The advice's score combines the principles' outcomes weighted by severity.
 from __future__ import annotations
 
 import bisect
-import math
 import re
 from dataclasses import dataclass
 
 from coach.judge.models import Judgement, PrincipleResult
 from coach.judge.rubric import Principle, Rubric, load_rubric
+from coach.judge.scoring import BASE, HONOUR_GAIN, VIOLATION_COST, squash
 from coach.judge.text import Clause, clean, normalise, phrase_regex, split_clauses, words_between
 from coach.skills import Skill, parse_skill
 
 MAX_ADVICE_CHARS = 100_000
-_BASE = 0.4  # advice that touches no principle leans aligned, but weakly
-_HONOUR_GAIN = 0.55
-_VIOLATION_COST = 2.2
 _NEGATED_GOOD = 0.85  # "no need to X" is a slightly weaker signal than recommending the bad behaviour
-_SLOPE = 1.3
 
 
 class JudgeInputError(ValueError):
@@ -84,6 +80,7 @@ class RuleJudge:
         self._post_negators = phrase_regex(language.post_negators)
         self._not_negations = phrase_regex(language.not_negations) if language.not_negations else None
         self._window = language.negation_window
+        self._markers = phrase_regex(language.discourse_markers) if language.discourse_markers else None
         self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
         self._endorsements = phrase_regex(language.endorsements) if language.endorsements else None
         self._compiled = [
@@ -106,7 +103,7 @@ class RuleJudge:
         return self._decide(text, principles, hits)
 
     def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
-        norm = normalise(text)
+        norm = self._blank_discourse_markers(normalise(text))
         clauses = split_clauses(norm)
         masked = _mask_outside(norm, clauses)
         starts = [c.start for c in clauses]
@@ -118,6 +115,12 @@ class RuleJudge:
             if found:
                 hits[compiled.principle.id] = found
         return hits
+
+    def _blank_discourse_markers(self, norm: str) -> str:
+        """'To be honest' and friends say nothing about the advice; blank them (same length)."""
+        if self._markers is None:
+            return norm
+        return self._markers.sub(lambda m: " " * len(m.group()), norm)
 
     def _deferred_sentences(self, norm: str, clauses: list[Clause]) -> set[int]:
         if self._deferrals is None:
@@ -188,11 +191,8 @@ class RuleJudge:
         pre, post = negations
         count = 0
         for n_start, n_end in pre:
-            if (
-                n_start >= clause.start
-                and n_end <= start
-                and words_between(norm, n_end, start) <= self._window
-            ):
+            # A negator may overlap the start of the behaviour ("doesn't have to be in your company").
+            if clause.start <= n_start < start and words_between(norm, n_end, start) <= self._window:
                 count += 1
         for n_start, n_end in post:
             if n_start >= end and n_end <= clause.end and words_between(norm, end, n_start) <= self._window:
@@ -240,7 +240,7 @@ class RuleJudge:
 
     # ---- deciding ---------------------------------------------------------------------------
     def _decide(self, text: str, principles: list[_Compiled], hits: dict[str, list[_Hit]]) -> Judgement:
-        raw = _BASE
+        raw = BASE
         results: list[PrincipleResult] = []
         for compiled in principles:
             p = compiled.principle
@@ -250,8 +250,8 @@ class RuleJudge:
             if against:
                 strongest = max(against, key=lambda h: h.strength)
                 clauses = {h.clause for h in against}
-                raw -= _VIOLATION_COST * p.weight * strongest.strength * (1 + 0.25 * (len(clauses) - 1))
-                raw += 0.25 * _HONOUR_GAIN * p.weight * min(len({h.clause for h in support}), 2)
+                raw -= VIOLATION_COST * p.weight * strongest.strength * (1 + 0.25 * (len(clauses) - 1))
+                raw += 0.25 * HONOUR_GAIN * p.weight * min(len({h.clause for h in support}), 2)
                 results.append(
                     PrincipleResult(
                         p.id,
@@ -259,13 +259,13 @@ class RuleJudge:
                         "violated",
                         p.severity,
                         _span(text, strongest.clause),
-                        f"{strongest.how.capitalize()}: {_first_sentence(p.violated)}",
+                        f"{strongest.how.capitalize()}: {p.title}.",
                         p.better,
                     )
                 )
             elif support:
                 clauses = {h.clause for h in support}
-                raw += _HONOUR_GAIN * p.weight * min(len(clauses), 3)
+                raw += HONOUR_GAIN * p.weight * min(len(clauses), 3)
                 results.append(
                     PrincipleResult(
                         p.id,
@@ -273,7 +273,7 @@ class RuleJudge:
                         "honoured",
                         p.severity,
                         _span(text, support[0].clause),
-                        f"{support[0].how.capitalize()}: {_first_sentence(p.honoured)}",
+                        f"{support[0].how.capitalize()}: {p.title}.",
                     )
                 )
             else:
@@ -282,7 +282,7 @@ class RuleJudge:
                         p.id, p.title, "not_applicable", p.severity, "", "Not addressed by this text."
                     )
                 )
-        score = 1.0 / (1.0 + math.exp(-_SLOPE * raw))
+        score = squash(raw)
         verdict = "contradicts" if score < 0.5 else "aligned"
         order = {"violated": 0, "honoured": 1, "not_applicable": 2}
         results.sort(key=lambda r: (order[r.status], -_weight(r.severity)))
@@ -316,8 +316,3 @@ def _mask_outside(norm: str, clauses: list[Clause]) -> str:
 def _span(text: str, clause: Clause) -> str:
     span = " ".join(text[clause.start : clause.end].split()).strip(" ,;:-")
     return span if len(span) <= 240 else span[:237] + "..."
-
-
-def _first_sentence(text: str) -> str:
-    head = text.strip().split(". ")[0].rstrip(".")
-    return head + "."

@@ -28,7 +28,10 @@ _QUOTES = str.maketrans(
 _CLAUSE_STARTERS = (
     "but|so|and|then|instead|just|simply|rather|not|which|because|yet|"
     "though|although|while|whereas|otherwise|i|you|we|they|he|she|it|this|that|there|let's|let|"
-    "if|when|once|unless|after|before"
+    "if|when|once|unless|after|before|"
+    # imperatives that open a new instruction: "Don't wait, ask now."
+    "go|ask|send|tell|try|make|keep|start|write|book|pick|choose|aim|find|take|focus|use|give|look|put|"
+    "set|say|share|bring|follow|reach|invite|email|call|thank|offer|propose|suggest|agree|name|add|check"
 )
 _SUBORDINATE_OPENERS = re.compile(
     r"(?:if|when|once|unless|even if|even though|although|though|while|whether|after|before|because|since|"
@@ -96,7 +99,7 @@ def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]
 
 
 def _is_condition(opener: str) -> bool:
-    return opener in ("if", "unless", "even if")
+    return opener in ("if", "unless")
 
 
 def _spans(norm: str, start: int, end: int, separator: re.Pattern[str]) -> list[tuple[int, int]]:
