@@ -153,3 +153,15 @@ def test_judge_failure_keeps_the_draft_and_says_so(chat: Chat, engine: GuidedEng
     chat.open()
     text = Chat.text(chat.say(BAD_DRAFT))
     assert "couldn't check the draft (rubric unreadable)" in text
+
+
+def test_message_anatomy_checks_are_shown_with_better_alternatives(chat: Chat, engine: GuidedEngine) -> None:
+    composed = Chat.text(compose(chat, engine))
+    anatomy = composed.split("Message anatomy:")[1]
+    assert "✗" not in anatomy.split("Accept the proposal")[0]  # the composed draft passes every check
+    pasted = chat.say(BAD_DRAFT)
+    text = Chat.text(pasted).split("Message anatomy:")[1]
+    assert "✗ Names something specific of theirs" in text and "✗ Offers something back" in text
+    assert "✓ Greets them by name" in text and "Better: Mention one thing" in text
+    cited = {e.card_id for e in pasted if isinstance(e, CitationEvent)}
+    assert {"test-rapport-informally", "you-bring-a-perspective-too"} <= cited

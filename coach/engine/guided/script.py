@@ -41,6 +41,7 @@ class Script:
     messages: dict[str, str] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict)
     cards: dict[str, list[str]] = field(default_factory=dict)  # cards cited at fixed points of the flow
+    checks: tuple[dict[str, Any], ...] = ()  # observable yes/no checks ([[check]] tables)
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -83,6 +84,7 @@ def load_script(name: str) -> Script:
             messages={k: v.strip() for k, v in raw.get("messages", {}).items()},
             data=raw.get("data", {}),
             cards={k: list(v) for k, v in raw.get("cards", {}).items()},
+            checks=tuple(raw.get("check", [])),
         )
     except (KeyError, TypeError) as exc:
         raise ScriptError(f"{path}: {exc}") from exc

@@ -119,9 +119,24 @@ class OutreachFlow(Flow):
         )
         out.say(checklist(judgement))
         cite_violations(ctx, judgement, "outreach", out)
+        self._anatomy(ctx, draft, out)
         self._propose_save(ctx, draft, out)
         out.say(self.script.msg("revise_prompt"))
         self.state["phase"] = "review"
+
+    def _anatomy(self, ctx: Ctx, draft: str, out: Out) -> None:
+        """Observable checks on the message itself, each with the card behind it and a better alternative."""
+        results = anatomy(draft, self.script.checks)
+        lines = []
+        for check, ok in results:
+            mark = "✓" if ok else "✗"
+            line = f"- {mark} {check['title']}"
+            if not ok:
+                line += f"\n  Better: {check['better']}"
+            lines.append(line)
+        out.say(self.script.msg("anatomy_lead") + "\n" + "\n".join(lines))
+        failed = [check["card"] for check, ok in results if not ok]
+        out.cite(ctx.guidance.cards(list(dict.fromkeys(failed))), lead="Guidance behind the failed checks")
 
     def _propose_save(self, ctx: Ctx, draft: str, out: Out) -> None:
         recipient = self.state.get("recipient") or _greeted(draft) or "prospective mentor"
@@ -136,6 +151,24 @@ class OutreachFlow(Flow):
             return
         out.propose(proposal)
         out.say(self.script.msg("save_offer"))
+
+
+def anatomy(draft: str, checks: tuple[dict, ...]) -> list[tuple[dict, bool]]:
+    """Run the [[check]] tables of outreach.toml against a draft (placeholders like "[...]" never pass)."""
+    body = re.sub(r"\[[^\]]*\]", "", draft)
+    results = []
+    for check in checks:
+        if "present" in check:
+            ok = any(re.search(pattern, body) for pattern in check["present"])
+        elif "questions" in check:
+            low, high = check["questions"]
+            ok = low <= body.count("?") <= high
+        elif "max_words" in check:
+            ok = len(body.split()) <= int(check["max_words"])
+        else:
+            continue
+        results.append((check, ok))
+    return results
 
 
 def _asks_for_mentorship(lowered: str, patterns: list[str]) -> bool:
