@@ -705,4 +705,5 @@ def history(limit: int, as_json: bool) -> None:
         _say("No changes yet.")
     for cs in found:
         undone = f" (undone by #{cs.undone_by})" if cs.undone_by else ""
-        _say(f"#{cs.id:<4} {cs.at:%Y-%m-%d %H:%M} {cs.actor:<5} {one_line(cs.summary, 80)}{undone}")
+        local = cs.at.astimezone()  # stored in UTC, shown in the user's time zone
+        _say(f"#{cs.id:<4} {local:%Y-%m-%d %H:%M} {cs.actor:<5} {one_line(cs.summary, 80)}{undone}")

@@ -96,18 +96,43 @@ def _display(value: Any) -> str:
     return one_line(str(value), 120)
 
 
-def _diff(new: Record, old: Record | None = None) -> str:
+_LINKS: dict[str, tuple[type[Record], str]] = {
+    "partner_id": (Partner, "partner"),
+    "goal_id": (Goal, "goal"),
+    "session_id": (Session, "session"),
+}
+
+
+def _link(tracker: Tracker, name: str, value: Any) -> str:
+    """A linked record by what people recognise (a name, a title, a date) as well as its id."""
+    cls, _ = _LINKS[name]
+    if value is None:
+        return "—"
+    try:
+        record = tracker.get(cls, value)
+    except NotFound:
+        return f"{value} (missing)"
+    label = {Partner: "name", Goal: "title"}.get(cls)
+    text = getattr(record, label) if label else fmt(record.date)  # type: ignore[attr-defined]
+    return f"{one_line(text, 60)} [{value}]"
+
+
+def _diff(tracker: Tracker, new: Record, old: Record | None = None) -> str:
     lines = []
     for name in _SHOWN[type(new)]:
         after = getattr(new, name)
-        if old is None:
-            if after not in (None, "", []):
-                lines.append(f"+ {name}: {_display(after)}")
+        before = getattr(old, name) if old is not None else None
+        if old is None and after in (None, "", []):
             continue
-        before = getattr(old, name)
-        if before != after:
-            lines.append(f"- {name}: {_display(before)}")
-            lines.append(f"+ {name}: {_display(after)}")
+        if old is not None and before == after:
+            continue
+        if name in _LINKS:
+            label, show = _LINKS[name][1], (lambda v, n=name: _link(tracker, n, v))
+        else:
+            label, show = name, _display
+        if old is not None:
+            lines.append(f"- {label}: {show(before)}")
+        lines.append(f"+ {label}: {show(after)}")
     return "\n".join(lines)
 
 
@@ -231,7 +256,7 @@ def propose_add_step(
     )
     who_text = "" if step.owner is Owner.PROTEGE else " (mentor's step)"
     summary = f"add step{who_text}: {one_line(step.what, 60)} — due {fmt(step.due)}"
-    return Proposal(_new_id(), "add_step", summary, _diff(step), step)
+    return Proposal(_new_id(), "add_step", summary, _diff(tracker, step), step)
 
 
 def _open_step(tracker: Tracker, step_id: int, action: str) -> NextStep:
@@ -242,10 +267,15 @@ def _open_step(tracker: Tracker, step_id: int, action: str) -> NextStep:
 
 
 def _edit(
-    kind: str, summary: str, old: Record, changes: dict[str, Any], warnings: Sequence[str] = ()
+    tracker: Tracker,
+    kind: str,
+    summary: str,
+    old: Record,
+    changes: dict[str, Any],
+    warnings: Sequence[str] = (),
 ) -> Proposal:
     new = _build(type(old), {**old.model_dump(), **changes})
-    diff = _diff(new, old)
+    diff = _diff(tracker, new, old)
     if not diff:
         raise ProposalError(f"nothing to change: {old.label()} already looks like that")
     return Proposal(_new_id(), kind, summary, diff, new, before=to_row(old), warnings=list(warnings))
@@ -292,20 +322,22 @@ def propose_update_step(
     _raise_all(problems)
     if not changes:
         raise ProposalError("nothing to change: say which of what, due, done_when, owner or goal to update")
-    return _edit("update_step", f"update step {step_id}: {one_line(step.what, 60)}", step, changes)
+    return _edit(tracker, "update_step", f"update step {step_id}: {one_line(step.what, 60)}", step, changes)
 
 
 def propose_complete_step(tracker: Tracker, step_id: int, *, note: str = "") -> Proposal:
     step = _open_step(tracker, step_id, "completed")
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     changes = {"status": StepStatus.DONE, "completed_at": now, "note": _text(note) or step.note}
-    return _edit("complete_step", f"mark step {step_id} done: {one_line(step.what, 60)}", step, changes)
+    return _edit(
+        tracker, "complete_step", f"mark step {step_id} done: {one_line(step.what, 60)}", step, changes
+    )
 
 
 def propose_drop_step(tracker: Tracker, step_id: int, *, reason: str = "") -> Proposal:
     step = _open_step(tracker, step_id, "dropped")
     changes = {"status": StepStatus.DROPPED, "note": _text(reason) or step.note}
-    return _edit("drop_step", f"drop step {step_id}: {one_line(step.what, 60)}", step, changes)
+    return _edit(tracker, "drop_step", f"drop step {step_id}: {one_line(step.what, 60)}", step, changes)
 
 
 # ---- goals -----------------------------------------------------------------------------------
@@ -341,7 +373,9 @@ def propose_record_goal(
             changes["mentor_kinds"] = _mentor_kinds(mentor_kinds)
         if status is not None:
             changes["status"] = _enum(GoalStatus, status, "goal status")
-        return _edit("record_goal", f"update goal {goal_id}: {one_line(goal.title, 60)}", goal, changes)
+        return _edit(
+            tracker, "record_goal", f"update goal {goal_id}: {one_line(goal.title, 60)}", goal, changes
+        )
     problems = []
     if not _text(title):
         problems.append(ProposalError("the goal is missing: ask the user what they want from mentoring"))
@@ -372,7 +406,7 @@ def propose_record_goal(
         _new_id(),
         "record_goal",
         f"record goal: {one_line(goal.title, 70)}",
-        _diff(goal),
+        _diff(tracker, goal),
         goal,
         warnings=warnings,
     )
@@ -423,7 +457,7 @@ def propose_record_partner(
         label = f"update partner {partner_id}: {one_line(partner.name, 40)}"
         if new_stage is not None and new_stage is not partner.stage:
             label += f" ({partner.stage.value} → {new_stage.value})"
-        return _edit("record_partner", label, partner, fields)
+        return _edit(tracker, "record_partner", label, partner, fields)
     if not fields.get("name"):
         raise ProposalError("the partner's name is missing: ask the user who they have in mind")
     fields["stage"] = new_stage or Stage.IDEA
@@ -432,7 +466,7 @@ def propose_record_partner(
     if not partner.why_them:
         warnings.append("why this person? Note what they could help with, so the approach has a reason")
     summary = f"record {partner.role.value}: {one_line(partner.name, 40)} ({partner.stage.value})"
-    return Proposal(_new_id(), "record_partner", summary, _diff(partner), partner, warnings=warnings)
+    return Proposal(_new_id(), "record_partner", summary, _diff(tracker, partner), partner, warnings=warnings)
 
 
 # ---- agreements ------------------------------------------------------------------------------
@@ -489,7 +523,9 @@ def propose_record_agreement(
     if not agreement.between_meetings:
         warnings.append("how (and whether) to keep in touch between meetings is not settled yet")
     summary = f"record agreement with {one_line(partner.name, 40)}: {one_line(agreement.cadence, 40)}"
-    return Proposal(_new_id(), "record_agreement", summary, _diff(agreement), agreement, warnings=warnings)
+    return Proposal(
+        _new_id(), "record_agreement", summary, _diff(tracker, agreement), agreement, warnings=warnings
+    )
 
 
 # ---- sessions --------------------------------------------------------------------------------
@@ -528,7 +564,7 @@ def propose_plan_session(
         warnings.append("no questions prepared yet: the guidance says to come with them")
     who = f" with {one_line(tracker.get(Partner, partner_id).name, 40)}" if partner_id is not None else ""
     summary = f"plan session{who} on {fmt(day)}"
-    return Proposal(_new_id(), "plan_session", summary, _diff(session), session, warnings=warnings)
+    return Proposal(_new_id(), "plan_session", summary, _diff(tracker, session), session, warnings=warnings)
 
 
 def propose_close_session(tracker: Tracker, session_id: int, *, notes: str = "") -> Proposal:
@@ -546,7 +582,12 @@ def propose_close_session(tracker: Tracker, session_id: int, *, notes: str = "")
         )
     changes = {"status": SessionStatus.CLOSED, "notes": _text(notes) if notes else session.notes}
     return _edit(
-        "close_session", f"close session {session_id} of {fmt(session.date)}", session, changes, warnings
+        tracker,
+        "close_session",
+        f"close session {session_id} of {fmt(session.date)}",
+        session,
+        changes,
+        warnings,
     )
 
 
@@ -580,7 +621,7 @@ def propose_save_draft(
              partner_id=partner_id),
     )  # fmt: skip
     summary = f"save draft '{key}' version {draft.version} ({len(draft.body.split())} words)"
-    return Proposal(_new_id(), "save_draft", summary, _diff(draft), draft)
+    return Proposal(_new_id(), "save_draft", summary, _diff(tracker, draft), draft)
 
 
 __all__ = [

@@ -30,6 +30,10 @@ class ListStepsArgs(BaseModel):
     partner_id: int | None = Field(None, description="Only steps with this partner.")
 
 
+class NoArgs(BaseModel):
+    pass
+
+
 class AddStepArgs(BaseModel):
     what: str = Field(description="The action, starting with a verb: 'Send the revised CV to Sam'.")
     due: str = Field(
@@ -175,6 +179,33 @@ def make_tools(tracker: Tracker, sink: Sink) -> list[Any]:
             lines.append(f"... and {len(found) - MAX_LISTED} more (narrow with status, owner or partner_id)")
         return "\n".join(lines)
 
+    def tracker_overview() -> str:
+        today = tracker.today()
+        lines = ["Goals:"]
+        lines += [f"  {g.id}: {one_line(g.title, 70)} ({g.status.value})" for g in tracker.list_goals()] or [
+            "  none"
+        ]
+        lines.append("Partners:")
+        lines += [
+            f"  {p.id}: {one_line(p.name, 40)} ({p.role.value}, {p.stage.value})"
+            for p in tracker.list_partners()
+        ] or ["  none"]
+        agreements = tracker.list_agreements()
+        if agreements:
+            lines.append("Agreements:")
+            lines += [f"  {a.id}: partner {a.partner_id}, {one_line(a.cadence, 40)}" for a in agreements]
+        planned = [s for s in tracker.list_sessions() if s.status.value == "planned"]
+        if planned:
+            lines.append("Planned sessions:")
+            lines += [f"  {s.id}: {fmt(s.date)}, partner {s.partner_id or '—'}" for s in planned]
+        drafts = tracker.list_drafts()
+        if drafts:
+            lines.append("Drafts: " + ", ".join(f"{d.name} (v{d.version})" for d in drafts))
+        open_steps = tracker.list_steps()
+        overdue = sum(1 for step in open_steps if step.is_overdue(today))
+        lines.append(f"Open steps: {len(open_steps)} ({overdue} overdue); today is {fmt(today)}")
+        return "\n".join(lines)
+
     def add_step(**kw: Any) -> str:
         return offer(lambda: P.propose_add_step(tracker, **kw))
 
@@ -206,6 +237,12 @@ def make_tools(tracker: Tracker, sink: Sink) -> list[Any]:
         return offer(lambda: P.propose_close_session(tracker, session_id, notes=notes))
 
     specs: list[tuple[Callable[..., str], type[BaseModel], str]] = [
+        (
+            tracker_overview,
+            NoArgs,
+            "Ids and names of the user's goals, partners, agreements, planned sessions and drafts, with "
+            "today's date and a count of open steps. Call it to find ids before proposing changes.",
+        ),
         (list_steps, ListStepsArgs, "List the user's next steps (open by default), soonest first."),
         (
             add_step,

@@ -310,3 +310,19 @@ def test_hand_edited_row_that_no_longer_validates_is_reported_clearly(tracker: T
     tracker._conn.execute("UPDATE steps SET due = 'someday', status = 'paused' WHERE id = 1")
     with pytest.raises(DatabaseError, match="steps record 1 .* cannot be read"):
         tracker.list_steps(status="all")
+
+
+def test_diff_names_linked_records_not_just_their_ids(tracker: Tracker) -> None:
+    tracker.apply(P.propose_record_partner(tracker, name="Sam Lee"))
+    tracker.apply(P.propose_plan_session(tracker, date="2026-12-01", partner_id=1))
+    proposal = P.propose_add_step(
+        tracker, what="Send CV", due="2026-12-04", done_when="CV sent", session_id=1
+    )
+    assert "+ session: Tue 1 Dec 2026 [1]" in proposal.diff
+    assert "+ partner: Sam Lee [1]" in proposal.diff  # inherited from the session
+    tracker.apply(P.propose_record_goal(tracker, title="Lead a project", why="staff role"))
+    edit = P.propose_update_step(tracker, 1, goal_id=1) if tracker.list_steps() else None
+    assert edit is None  # the step above was only proposed, never applied
+    tracker.apply(proposal)
+    edit = P.propose_update_step(tracker, 1, goal_id=1)
+    assert edit.diff == "- goal: —\n+ goal: Lead a project [1]"

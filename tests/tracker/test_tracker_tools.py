@@ -46,6 +46,7 @@ def test_expected_tools_with_pydantic_schemas(tools: dict) -> None:
     assert {
         "list_steps", "add_step", "update_step", "complete_step", "drop_step", "record_goal",
         "record_partner", "save_draft", "record_agreement", "plan_session", "close_session",
+        "tracker_overview",
     } == set(tools)  # fmt: skip
     schema = tools["add_step"].args_schema.model_json_schema()
     assert set(schema["required"]) == {"what", "due", "done_when"}
@@ -179,3 +180,17 @@ def test_tool_schemas_reach_the_model_and_its_calls_become_proposals(
     assert results[1].status == "error" and "not a specific day" in results[1].content
     assert [p.summary for p in proposed] == ["add step: Email Ana — due Wed 9 Dec 2026"]
     assert tracker.list_steps(status="all") == []  # nothing written until the user accepts
+
+
+def test_overview_gives_the_model_ids_and_today(tracker: Tracker, tools: dict) -> None:
+    empty = call(tools["tracker_overview"], {}).content
+    assert "Goals:\n  none" in empty and "today is Wed 25 Nov 2026" in empty
+    from coach.tracker import proposals as P
+
+    tracker.apply(P.propose_record_goal(tracker, title="Lead a project", why="staff role"))
+    tracker.apply(P.propose_record_partner(tracker, name="Ana", stage="met"))
+    tracker.apply(P.propose_plan_session(tracker, date="2026-12-02", partner_id=1))
+    add_step(tracker, "Send CV", due="2026-12-01")
+    text = call(tools["tracker_overview"], {}).content
+    assert "1: Lead a project (active)" in text and "1: Ana (mentor, met)" in text
+    assert "1: Wed 2 Dec 2026, partner 1" in text and "Open steps: 1 (0 overdue)" in text
