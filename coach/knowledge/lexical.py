@@ -9,9 +9,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import snowballstemmer
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 STOPWORDS = frozenset(
@@ -21,16 +23,13 @@ STOPWORDS = frozenset(
 )
 
 
+_STEMMER = snowballstemmer.stemmer("english")
+
+
+@lru_cache(maxsize=100_000)
 def stem(word: str) -> str:
-    """A light suffix stripper: enough to match mentor/mentors/mentoring, goal/goals, asked/asking."""
-    for suffix, keep in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            if suffix == "s" and word.endswith("ss"):
-                return word
-            if suffix == "es" and not word.endswith(("sses", "shes", "ches", "xes")):
-                continue  # "goes"/"types" fall through to the plain "s" rule
-            return word[: -len(suffix)] + keep
-    return word
+    """Snowball (Porter 2) English stem: mentor/mentors/mentoring, present/presenting/presenter."""
+    return _STEMMER.stemWord(word)
 
 
 def tokenize(text: str) -> list[str]:

@@ -1,8 +1,8 @@
 """Hybrid retrieval over the guidance cards and the user's documents, with citations.
 
-Dense (embeddings in chromadb) and lexical (BM25) rankings are fused with reciprocal-rank fusion; both
-sides apply the same skill and audience filters. The built-in cards are (re)indexed on open when missing
-or changed, so a fresh install answers at once.
+Dense (embeddings in chromadb) and lexical (BM25) candidates are fused by a weighted sum of their
+z-normalised scores; both sides apply the same skill and audience filters. The built-in cards are
+(re)indexed on open when missing or changed, so a fresh install answers at once.
 """
 
 from __future__ import annotations
@@ -82,11 +82,11 @@ def _audience_values(audience: str | None) -> list[str] | None:
 
 
 class Retriever:
-    # Reciprocal-rank fusion: score = sum(weight / (RRF_K + rank)). Chosen on evals/retrieval (see README).
-    RRF_K = 60
-    DENSE_WEIGHT = 1.0
-    LEXICAL_WEIGHT = 1.0
-    CANDIDATES = 30
+    # Fusion weight of the dense side (the lexical side gets the rest) and candidates taken from each side.
+    # Chosen on evals/retrieval: a convex combination of normalised scores beat reciprocal-rank fusion there
+    # (recall@3 0.88 vs 0.83) and 0.5-0.7 all scored within 0.01 of each other.
+    DENSE_WEIGHT = 0.6
+    CANDIDATES = 50
 
     def __init__(
         self, store: KnowledgeStore, *, cards_dir: Path | None = None, stored: StoredChunks | None = None
@@ -164,22 +164,39 @@ class Retriever:
         n = min(self.CANDIDATES, int(mask.sum()))
         vector = self.embedder.embed([text])[0]
         dense = self.store.query(vector, n, _where(skill_value, audience_values))
-        fused: dict[str, float] = {}
         found: dict[str, tuple[str, dict[str, Any]]] = {}
-        for rank, (cid, doc, meta) in enumerate(
-            zip(dense["ids"][0], dense["documents"][0], dense["metadatas"][0], strict=True)
+        dense_scores: dict[str, float] = {}
+        for cid, doc, meta, distance in zip(
+            dense["ids"][0], dense["documents"][0], dense["metadatas"][0], dense["distances"][0], strict=True
         ):
-            fused[cid] = fused.get(cid, 0.0) + self.DENSE_WEIGHT / (self.RRF_K + rank + 1)
+            dense_scores[cid] = 1.0 - float(distance)  # cosine distance -> similarity
             found[cid] = (doc or "", dict(meta or {}))
         scores = bm25.scores(text)
         scores[~mask] = 0.0
-        top = np.argsort(-scores, kind="stable")[:n]
-        for rank, i in enumerate(x for x in top if scores[x] > 0):
-            cid = ids[i]
-            fused[cid] = fused.get(cid, 0.0) + self.LEXICAL_WEIGHT / (self.RRF_K + rank + 1)
-            found.setdefault(cid, (docs[i], metas[i]))
+        top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
+        lexical_scores = {ids[i]: float(scores[i]) for i in top if scores[i] > 0}
+        for cid in lexical_scores:
+            found.setdefault(cid, (docs[self._position[cid]], metas[self._position[cid]]))
+        fused = self._fuse(dense_scores, lexical_scores)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: int(k)]
         return [_passage(cid, score, *found[cid]) for cid, score in ranked]
+
+    def _fuse(self, dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
+        """Convex combination of z-normalised scores over the union of both candidate lists.
+
+        A candidate missing from one list gets that list's floor (the lowest dense similarity returned, or
+        a BM25 score of 0), since it ranked below everything the list returned. Scores are shifted so the
+        weakest candidate scores 0 and higher is better.
+        """
+        union = list(dense.keys() | lexical.keys())
+        if not union:
+            return {}
+        floor = min(dense.values()) if dense else 0.0
+        d = _zscore(np.array([dense.get(c, floor) for c in union], dtype=np.float64))
+        b = _zscore(np.array([lexical.get(c, 0.0) for c in union], dtype=np.float64))
+        combined = self.DENSE_WEIGHT * d + (1.0 - self.DENSE_WEIGHT) * b
+        combined -= combined.min()
+        return dict(zip(union, combined.tolist(), strict=True))
 
     def _mask(self, skill: str | None, audiences: list[str] | None) -> np.ndarray:
         mask = np.ones(len(self._ids), dtype=bool)
@@ -188,6 +205,11 @@ class Retriever:
         if audiences is not None:
             mask &= np.isin(self._audiences, audiences)
         return mask
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    spread = values.std()
+    return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
 
 
 def _where(skill: str | None, audiences: list[str] | None) -> dict[str, Any] | None:
