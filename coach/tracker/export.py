@@ -131,10 +131,11 @@ def _steps_rows(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def _spreadsheet_safe(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    value = clean(value)  # no terminal escape sequences when the CSV is printed
     # A cell starting with = + - @ is run as a formula by spreadsheet apps (CSV injection).
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def to_csv(tracker: Tracker, *, today: dt.date | None = None) -> str:

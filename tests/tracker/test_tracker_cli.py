@@ -227,7 +227,8 @@ def test_terminal_escape_sequences_in_stored_text_are_not_printed(coach_home: Pa
     conn.close()
     listed = ok("steps", "list").stdout
     assert "\x1b" not in listed and "\x07" not in listed and "Evil" in listed
-    assert "\x1b" not in ok("export", "--format", "md").stdout
+    for fmt_name in ("md", "csv", "json", "ics"):
+        assert "\x1b" not in ok("export", "--format", fmt_name).stdout
 
 
 def test_corrupt_database_gives_a_clear_error_and_is_left_alone(coach_home: Path) -> None:
