@@ -85,7 +85,7 @@ class GuidedEngine:
 
     def accept(self, proposal_id: str) -> str:
         proposal = self.services.proposals.get(proposal_id)
-        confirmation = self.services.proposals.accept(proposal_id, self.services.tracker, actor="user")
+        confirmation = self.services.proposals.accept(proposal_id, self.services.tracker)
         follow_up = self._after_accept(proposal)
         return f"{confirmation} {follow_up}".strip() if follow_up else confirmation
 
@@ -124,7 +124,7 @@ class GuidedEngine:
     async def _run(self, work: Callable[[Ctx, dict[str, Any], Out], None]) -> AsyncIterator[Event]:
         state = copy.deepcopy(self._state)
         out = Out()
-        ctx = Ctx(self.services, self._guidance, self._today())
+        ctx = Ctx(self.services, self._guidance, self._today)
         try:
             await asyncio.to_thread(work, ctx, state, out)
         except Exception as exc:  # a bug or a broken data file: say so, keep the conversation as it was

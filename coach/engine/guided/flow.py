@@ -32,11 +32,18 @@ def command(text: str) -> str:
 
 @dataclass
 class Ctx:
-    """What a flow may use during one turn."""
+    """What a flow may use during one turn. `today` is resolved on first use (it may open the tracker)."""
 
     services: Any
     guidance: Guidance
-    today: dt.date
+    clock: Callable[[], dt.date]
+    _today: dt.date | None = None
+
+    @property
+    def today(self) -> dt.date:
+        if self._today is None:
+            self._today = self.clock()
+        return self._today
 
     @property
     def tracker(self) -> Any:
@@ -257,5 +264,3 @@ class Flow:
             return str(answer)
         return self.script.step(step_id).placeholder or "—"
 
-
-Proposer = Callable[..., Any]
