@@ -339,13 +339,13 @@ def _print_report(report: dict[str, Any]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=120)
     table = Table(title=f"Judge ({report['judge']}) against human labels")
     for column in (
         "",
         "n",
-        "acc",
-        "bal acc",
+        "accuracy",
+        "balanced",
         "kappa",
         "ROC-AUC",
         "pairwise",
