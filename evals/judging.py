@@ -310,6 +310,8 @@ def judge_cmd(
         else:
             judged.append((case, judgement))
     if not judged:
+        for error in errors:
+            click.echo(f"error: {error}", err=True)
         raise click.ClickException(f"{labels_path}: no usable labelled lines")
     report = evaluate(judged)
     report["judge"] = judge_kind
