@@ -219,16 +219,28 @@ def to_markdown(tracker: Tracker, *, today: dt.date | None = None) -> str:
         out.append("")
 
     steps = tracker.list_steps(status="all")
-    for title, status in (("Open next steps", StepStatus.OPEN), ("Done", StepStatus.DONE)):
+    for title, status in (
+        ("Open next steps", StepStatus.OPEN),
+        ("Done", StepStatus.DONE),
+        ("Dropped", StepStatus.DROPPED),
+    ):
         chosen = [s for s in steps if s.status is status]
         out += [f"## {title}", ""]
         for s in chosen:
-            box = "x" if status is StepStatus.DONE else " "
+            box = {StepStatus.OPEN: " ", StepStatus.DONE: "x", StepStatus.DROPPED: "-"}[status]
             late = " **overdue**" if s.is_overdue(today) else ""
             owner = " (mentor)" if s.owner is Owner.MENTOR else ""
             out.append(
                 f"- [{box}] {_md(s.what)}{owner} — due {fmt(s.due)}{late}; done when: {_md(s.done_when)}"
             )
         out += [] if chosen else ["_none_"]
+        out.append("")
+
+    drafts = tracker.list_drafts()
+    if drafts:
+        out += ["## Outreach drafts", ""]
+        for d in drafts:
+            subject = f" — {_md(d.subject)}" if d.subject else ""
+            out.append(f"- {d.name}: {d.version} version{'s' if d.version != 1 else ''}{subject}")
         out.append("")
     return "\n".join(out).rstrip() + "\n"

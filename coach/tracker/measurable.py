@@ -51,6 +51,12 @@ _VAGUE_HINTS = (
     "try", "learn about", "get good", "be good", "more comfortable", "as much as possible", "somehow",
 )  # fmt: skip
 
+# Words that only restate "finished" ("done", "it is complete") without saying what was achieved.
+_VACUOUS = {
+    "done", "finished", "complete", "completed", "it", "is", "it's", "its", "the", "task", "step", "when",
+    "all", "yes", "ok", "okay", "fully", "totally", "be", "will", "has", "been", "have", "i", "am",
+}  # fmt: skip
+
 _WORD = re.compile(r"[a-zà-ÿ][a-zà-ÿ'-]*")
 
 
@@ -61,6 +67,12 @@ def measurability_problem(done_when: str) -> str | None:
         return (
             "the measurable result ('done when') is missing: ask the user how they will know the step "
             "is done (a number, a date, or something sent, booked or written), so progress can be checked"
+        )
+    words = _WORD.findall(text)
+    if words and all(w in _VACUOUS for w in words):
+        return (
+            f"the result '{done_when.strip()}' only says the step will be finished: ask the user what will "
+            "exist or have happened when it is, e.g. 'draft sent to Sam' or '3 people contacted'"
         )
     if _is_checkable(text):
         return None

@@ -52,3 +52,9 @@ def test_vague_results_are_rejected_with_a_reason(done_when: str) -> None:
 def test_empty_result_says_it_is_missing() -> None:
     problem = measurability_problem("   ")
     assert problem is not None and "missing" in problem
+
+
+@pytest.mark.parametrize("done_when", ["done", "Finished", "it is complete", "task completed"])
+def test_results_that_only_restate_finished_are_rejected(done_when: str) -> None:
+    problem = measurability_problem(done_when)
+    assert problem is not None and "only says the step will be finished" in problem
