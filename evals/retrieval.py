@@ -203,9 +203,8 @@ def _print(report: RetrievalReport) -> None:
     click.echo("")
     click.echo(f"{'skill':<16} {'n':>4} {'r@1':>6} {f'r@{k}':>6} {'MRR':>6}")
     for skill, row in report.per_skill.items():
-        click.echo(
-            f"{skill:<16} {row['queries']:>4} {row['recall_at_1']:>6.3f} {row[f'recall_at_{k}']:>6.3f} {row['mrr']:>6.3f}"
-        )
+        n, r1, rk, mrr = row["queries"], row["recall_at_1"], row[f"recall_at_{k}"], row["mrr"]
+        click.echo(f"{skill:<16} {n:>4} {r1:>6.3f} {rk:>6.3f} {mrr:>6.3f}")
     if report.misses:
         click.echo("")
         click.echo(f"misses (no relevant card in the top {k}):")
