@@ -13,6 +13,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from coach.config import Settings
@@ -125,6 +126,7 @@ class LLMEngine:
         self.history: list[BaseMessage] = []
         self.summary = ""
         self.last_rehearsal_score: float | None = None
+        self.skill_turns = 0  # model replies since the skill was chosen; role-play starts after one
         self._failed: tuple[str, int] | None = None  # (user text, history length before it) for retry()
         self._agents: dict[Skill | None, Any] = {}
         self.tools = ToolBox(self)
@@ -133,11 +135,19 @@ class LLMEngine:
     def set_skill(self, skill: Skill | None) -> None:
         self.skill = skill
         self.last_rehearsal_score = None
+        self.skill_turns = 0
 
     async def opening(self) -> AsyncIterator[Event]:
-        # The LLM speaks when spoken to; the recorder/TUI show the skill's description.
-        return
-        yield  # pragma: no cover
+        """A fixed first line per skill (prompts/llm_openings.toml): instant, and no model call."""
+        text = _openings().get(self.skill.value if self.skill else "", "").strip()
+        if not text:
+            yield Done()
+            return
+        from langchain_core.messages import AIMessage
+
+        self.history.append(AIMessage(text))
+        yield TextDelta(text)
+        yield Done(text=text)
 
     def accept(self, proposal_id: str) -> str:
         return self.services.proposals.accept(proposal_id, self.services.tracker, actor="coach")
@@ -153,6 +163,7 @@ class LLMEngine:
             "summary": self.summary,
             "history": messages_to_dict(self.history),
             "last_rehearsal_score": self.last_rehearsal_score,
+            "skill_turns": self.skill_turns,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -166,6 +177,7 @@ class LLMEngine:
         except (KeyError, TypeError, ValueError):
             self.history = []
         self.last_rehearsal_score = state.get("last_rehearsal_score")
+        self.skill_turns = int(state.get("skill_turns") or 0)
 
     async def retry(self) -> AsyncIterator[Event]:
         """Send the last failed or interrupted message again (history rolled back to before it)."""
@@ -315,6 +327,7 @@ class LLMEngine:
             yield TextDelta(suffix)
         self.history.extend(new_messages)
         self.history.extend(m for m in run.messages)
+        self.skill_turns += 1
         yield Done(text=reply)
 
     # ---- pieces ----------------------------------------------------------------------------
@@ -336,7 +349,7 @@ class LLMEngine:
         return self._agents[self.skill]
 
     def _role_play_started(self) -> bool:
-        return any(_is_ai(m) and text_of(m.content).strip() for m in self.history[-12:])
+        return self.skill_turns > 0
 
     async def _judge(self, text: str, subject: str, *, user: str = "") -> AsyncIterator[Any]:
         """Yield a CriticVerdict, or a Notice when the judge is unavailable (the turn goes on)."""
@@ -541,6 +554,20 @@ class LLMEngine:
         yield Notice(
             f"Summarised {len(old)} earlier messages to fit the model's window ({how}).", kind="summary"
         )
+
+
+@cache
+def _openings() -> dict[str, str]:
+    import tomllib
+
+    from coach.resources import prompts_dir
+
+    path = prompts_dir() / "llm_openings.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError):
+        return {}  # a missing or broken file costs the greeting, not the conversation
+    return {key: " ".join(str(value).split()) for key, value in data.items()}
 
 
 def _is_ai(message: Any) -> bool:

@@ -417,6 +417,8 @@ def test_rehearsal_replies_are_scored_and_the_score_moves(settings: Settings, se
     )
     engine = create_engine(settings, services=services)
     engine.set_skill(Skill.FEEDBACK)
+    opening = run_iter(engine.opening())
+    assert "I'll play your mentor" in opening[-1].text and route.call_count == 0
     first = run(engine, "Start the scenario")
     assert not any(isinstance(e, CritiqueEvent) for e in first)  # nothing to score yet
     second = run(engine, "Well, will you be my mentor then?")
@@ -426,6 +428,7 @@ def test_rehearsal_replies_are_scored_and_the_score_moves(settings: Settings, se
     assert c2.subject == c3.subject == "rehearsal_reply"
     assert c2.previous_score is None and c3.previous_score == pytest.approx(0.3)
     assert c3.attempt == 2
+    assert "I'll play your mentor" in sent_messages(route.calls[0].request)[1]["content"]
     note = sent_messages(route.calls[2].request)[-1]
     assert (
         note["role"] == "system"
