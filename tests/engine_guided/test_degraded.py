@@ -67,9 +67,10 @@ def test_a_corrupt_tracker_is_reported_and_the_conversation_continues(coach_home
     chat.say("next Friday")
     chat.say("proposal sent to Sam")
     events = chat.say("me")
-    errors = [e for e in events if isinstance(e, ErrorEvent)]
-    assert errors and "not a coach database" in errors[0].message
-    assert not any(isinstance(e, ProposedChange) for e in events)
+    text = Chat.text(events)
+    assert "can't be opened" in text and "not a coach database" in text
+    assert not any(isinstance(e, (ProposedChange, ErrorEvent)) for e in events)
+    assert engine.snapshot()["flow"]["answers"]["done_when"] == "proposal sent to Sam"  # answers kept
     assert (coach_home / "tracker.db").read_bytes().startswith(b"this is not")  # left untouched
     # the rehearsal, which needs no tracker, still works
     engine.set_skill(Skill.FEEDBACK)
@@ -85,3 +86,31 @@ def test_document_passages_are_quoted_and_stripped_never_followed(tracker) -> No
     for event in events:
         for value in (getattr(event, name, "") for name in ("text", "title", "passage", "source")):
             assert "\x1b" not in str(value) and "\x07" not in str(value)
+
+
+def test_goal_summary_is_shown_even_when_the_tracker_is_damaged(coach_home: Path) -> None:
+    from guided_support import CardRetriever
+
+    from coach.tracker import Tracker
+
+    (coach_home / "tracker.db").write_bytes(b"garbage" * 50)
+    services = Services(
+        Settings(),
+        retriever=CardRetriever(),
+        judge=make_judge(),
+        tracker_factory=lambda settings: Tracker(coach_home / "tracker.db"),
+    )
+    engine = engine_with(services)
+    engine.set_skill(Skill.GOALS)
+    chat = Chat(engine)
+    chat.open()
+    for answer in (
+        "I want to move from teaching into UX research within a year",
+        "land a UX research role",
+        "skip",
+        "skip",
+    ):
+        chat.say(answer)
+    text = Chat.text(chat.say("Maya Chen — switched from teaching to research"))
+    assert "land a UX research role" in text and "Maya Chen" in text
+    assert "can't be opened" in text

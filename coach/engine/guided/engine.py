@@ -130,7 +130,7 @@ class GuidedEngine:
         except Exception as exc:  # a bug or a broken data file: say so, keep the conversation as it was
             log.exception("guided turn failed")
             yield ErrorEvent(f"the guided coach hit a problem: {exc}", kind="other")
-            yield Done(out.text)
+            yield Done("")  # nothing of the failed reply was shown
             return
         for event in out.events:
             if isinstance(event, ProposedChange) and event.proposal is not None:

@@ -14,11 +14,23 @@ DATED = frozenset({"add_step", "plan_session", "record_agreement"})  # builders 
 
 
 class Problem(str):
-    """The tracker's reason a proposal could not be built (a question to put to the user)."""
+    """The tracker's reason a proposal could not be built (a question to put to the user).
+
+    `unavailable` marks a tracker that cannot be opened at all (e.g. a damaged database): the flow shows
+    its result anyway and says why nothing can be saved, instead of asking a question."""
+
+    unavailable: bool = False
+
+
+def _unavailable(message: str) -> Problem:
+    problem = Problem(message)
+    problem.unavailable = True
+    return problem
 
 
 def propose(ctx: Ctx, kind: str, **fields: Any) -> Any:
     """Build a proposal with `propose_<kind>(tracker, **fields)`; a ProposalError becomes a Problem."""
+    from coach.db import DatabaseError
     from coach.tracker import proposals
     from coach.tracker.errors import ProposalError
 
@@ -29,6 +41,8 @@ def propose(ctx: Ctx, kind: str, **fields: Any) -> Any:
         return builder(ctx.tracker, **fields)
     except ProposalError as exc:
         return Problem(str(exc))
+    except DatabaseError as exc:
+        return _unavailable(f"your tracker can't be opened, so nothing can be saved right now: {exc}")
 
 
 def parse_date(ctx: Ctx, text: str) -> Any:
@@ -69,11 +83,10 @@ def fmt_date(day: Any) -> str:
 
 def find_partner(ctx: Ctx, name: str) -> Any:
     """The tracker's partner with this name (or id), or None."""
+    from coach.db import DatabaseError
     from coach.tracker.errors import ProposalError
 
     try:
         return ctx.tracker.find_partner(name)
-    except ProposalError:
-        return None
-    except LookupError:
+    except (ProposalError, LookupError, DatabaseError):
         return None

@@ -86,6 +86,10 @@ class WrapUpFlow(Flow):
         )
         if isinstance(proposal, Problem):
             out.say(self.script.msg("proposal_problem", problem=relay(proposal)))
+            if proposal.unavailable:  # keep the answers; "again" after fixing the tracker retries
+                self.state["i"] = len(self.steps) - 1
+                self.state["phase"] = "asking"
+                return
             self._reask_for(ctx, str(proposal), out)
             return
         out.propose(proposal)
