@@ -81,7 +81,8 @@ class Record(BaseModel):
     fast; text is cleaned of terminal control codes when a proposal builds the record.
     """
 
-    model_config = ConfigDict(validate_assignment=True, str_strip_whitespace=True, use_enum_values=False)
+    # Frozen: a change is a new record built by a proposal (model_copy(update=...)), never an edit in place.
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, use_enum_values=False)
 
     table: ClassVar[str]
     list_fields: ClassVar[tuple[str, ...]] = ()

@@ -35,19 +35,35 @@ def to_row(model: Record) -> dict[str, Any]:
     return row
 
 
-def load_all(cls: type[M], cursor: sqlite3.Cursor) -> list[M]:
-    """Every row of an executed query (plain tuples, row_factory None) as models."""
+def load_all(
+    cls: type[M], cursor: sqlite3.Cursor, cache: dict[int, tuple[tuple[Any, ...], Any]] | None = None
+) -> list[M]:
+    """Every row of an executed `SELECT *` (plain tuples, row_factory None) as models.
+
+    With `cache` (id -> (row, model)), a row identical to the one a cached model was built from
+    reuses that model; any difference in any column builds a new one.
+    """
     columns = [d[0] for d in cursor.description]
-    if cls.list_fields:
-        return [from_row(cls, dict(zip(columns, values, strict=True)), copy=False) for values in cursor]
+    cache = cache if cache is not None and columns[:1] == ["id"] else None
     validate, result = cls.model_validate, []
-    for values in cursor:  # the hot path (steps): no per-row helper call
+    for values in cursor:
+        if cache is not None:
+            hit = cache.get(values[0])
+            if hit is not None and hit[0] == values:
+                result.append(hit[1])
+                continue
         data = dict(zip(columns, values, strict=True))
-        try:
-            result.append(validate(data))
-        except ValidationError:
-            from_row(cls, data, copy=False)  # raises the clear error
-            raise
+        if cls.list_fields:
+            model = from_row(cls, data, copy=False)
+        else:
+            try:
+                model = validate(data)
+            except ValidationError:
+                from_row(cls, data, copy=False)  # raises the clear error
+                raise
+        if cache is not None:
+            cache[values[0]] = (values, model)
+        result.append(model)
     return result
 
 

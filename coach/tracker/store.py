@@ -98,6 +98,9 @@ class Tracker:
         self.path = Path(path)
         self._today = today or dt.date.today
         self._lock = threading.RLock()
+        # Models already built, by id, with the exact row they came from: an unchanged row is not
+        # validated again (models are frozen, so sharing them is safe).
+        self._models: dict[type[Record], dict[int, tuple[tuple[Any, ...], Record]]] = {}
         self._conn = connect(self.path, MIGRATIONS, name="tracker database", synchronous="FULL")
         try:
             problem = self._conn.execute("PRAGMA quick_check").fetchone()[0]
@@ -186,7 +189,7 @@ class Tracker:
         cursor = self._conn.cursor()
         cursor.row_factory = None  # plain tuples: the hot path when listing thousands of steps
         try:
-            return load_all(cls, cursor.execute(sql, params))
+            return load_all(cls, cursor.execute(sql, params), self._models.setdefault(cls, {}))
         finally:
             cursor.close()
 
@@ -290,15 +293,17 @@ class Tracker:
             raise ValueError(f"actor must be 'user' or 'coach', not {actor!r}")
         if proposal.applied:
             raise ProposalError(f"{proposal.id} was already applied; nothing was written twice")
-        model = proposal.payload.model_copy()
+        model = proposal.payload
         with self._transaction(actor, proposal.kind, proposal.summary) as changeset_id:
             now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-            model.updated_at = now
+            stamps: dict[str, Any] = {"updated_at": now}
             if model.id is None:
-                model.created_at = now
+                stamps["created_at"] = now
                 if isinstance(model, Draft):
                     # Recount inside the write lock: two saves at once still get distinct versions.
-                    model.version = self._next_draft_version(model.name)
+                    stamps["version"] = self._next_draft_version(model.name)
+            model = model.model_copy(update=stamps)  # models are frozen
+            if model.id is None:
                 record_id = self._insert(changeset_id, model)
             else:
                 self._update(changeset_id, model, proposal.before)

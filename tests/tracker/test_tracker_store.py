@@ -326,3 +326,23 @@ def test_diff_names_linked_records_not_just_their_ids(tracker: Tracker) -> None:
     tracker.apply(proposal)
     edit = P.propose_update_step(tracker, 1, goal_id=1)
     assert edit.diff == "- goal: —\n+ goal: Lead a project [1]"
+
+
+def test_models_are_frozen_and_unchanged_rows_reuse_their_model(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    tracker = make_tracker(path)
+    add_step(tracker, "First")
+    add_step(tracker, "Second")
+    first_list = tracker.list_steps()
+    with pytest.raises(ValueError, match="frozen"):
+        first_list[0].what = "edited in place"
+    tracker.apply(P.propose_update_step(tracker, 2, what="Second, reworded"))
+    second_list = tracker.list_steps()
+    assert second_list[0] is first_list[0]  # row unchanged: same model
+    assert second_list[1].what == "Second, reworded" and second_list[1] is not first_list[1]
+    # A change written by another connection (another process) is seen too.
+    other = make_tracker(path)
+    other.apply(P.propose_update_step(other, 1, done_when="2 emails sent"))
+    other.close()
+    assert tracker.list_steps()[0].done_when == "2 emails sent"
+    tracker.close()
