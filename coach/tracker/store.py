@@ -13,7 +13,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, ParamSpec, TypeVar
@@ -140,7 +140,7 @@ class Tracker:
         row = self._conn.execute(f"SELECT * FROM {cls.table} WHERE id = ?", (record_id,)).fetchone()
         if row is None:
             noun = cls.table.rstrip("s")
-            raise NotFound(f"{noun} {record_id} does not exist: check the id with `coach {cls.table} list`")
+            raise NotFound(f"{noun} {record_id} does not exist: list the {cls.table} to find the right id")
         return from_row(cls, row)
 
     @_guarded
@@ -352,7 +352,10 @@ class Tracker:
             yield int(cur.lastrowid or 0)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                # SQLite may have rolled back already (e.g. disk full); keep the original error.
+                with suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
 
     def _record(self, changeset_id: int, table: str, entity_id: int, before: Any, after: Any) -> None:

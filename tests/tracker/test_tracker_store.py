@@ -346,3 +346,16 @@ def test_models_are_frozen_and_unchanged_rows_reuse_their_model(tmp_path: Path) 
     other.close()
     assert tracker.list_steps()[0].done_when == "2 emails sent"
     tracker.close()
+
+
+def test_a_failed_write_leaves_no_trace_in_data_or_history(tracker: Tracker) -> None:
+    tracker.apply(P.propose_record_goal(tracker, title="Lead a project", why="staff role"))
+    proposal = P.propose_add_step(tracker, what="Send CV", due="2026-12-04", done_when="CV sent", goal_id=1)
+    tracker.undo()  # the goal the proposal points at is gone
+    history_before = len(tracker.history(limit=None))
+    with pytest.raises(ProposalError, match="conflicts with what is stored"):
+        tracker.apply(proposal)
+    assert tracker.list_steps(status="all") == []
+    assert len(tracker.history(limit=None)) == history_before
+    assert not tracker._conn.in_transaction
+    assert not proposal.applied
