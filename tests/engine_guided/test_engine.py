@@ -167,3 +167,26 @@ def test_a_question_about_a_skill_is_answered_and_the_skill_suggested(
     text = Chat.text(events)
     assert any(isinstance(e, CitationEvent) for e in events)
     assert "Rehearse taking feedback" in text and 'type "feedback"' in text
+
+
+def test_greetings_get_the_menu_not_a_search(chat: Chat, engine: GuidedEngine) -> None:
+    events = chat.say("Hello!")
+    assert not any(isinstance(e, CitationEvent) for e in events)
+    assert "Rehearse taking feedback" in Chat.text(events)
+
+
+def test_a_request_that_already_answers_questions_skips_them(chat: Chat, engine: GuidedEngine) -> None:
+    text = Chat.text(chat.say("Help me prepare for my first meeting with Sam Ortiz next Tuesday"))
+    assert engine.skill is Skill.SESSION_PREP
+    assert "meeting with Sam Ortiz; a first meeting; Tue 1 Dec 2026" in text
+    assert "What do you most want to come away with" in text
+    answers = engine.snapshot()["flow"]["answers"]
+    assert answers == {"partner": "Sam Ortiz", "first": True, "date": "2026-12-01"}
+    back = Chat.text(chat.say("back"))
+    assert "When is the meeting?" in back  # a prefilled answer can still be changed
+
+
+def test_a_request_to_write_to_someone_starts_composing_for_them(chat: Chat, engine: GuidedEngine) -> None:
+    text = Chat.text(chat.say("can you help me write to Dr Lee about her talk?"))
+    assert engine.skill is Skill.OUTREACH
+    assert "a first message to Dr Lee" in text and "who are you?" in text

@@ -22,6 +22,7 @@ from coach.engine.guided.guidance import Guidance
 from coach.engine.guided.router import (
     answer_freely,
     detect_skill,
+    is_small_talk,
     looks_like_draft,
     skills_menu,
     wants_a_flow,
@@ -187,18 +188,27 @@ class GuidedEngine:
             flow = self._start(ctx, state, Skill.OUTREACH, out, announce=False)
             flow.critique_pasted(ctx, text, out)  # type: ignore[attr-defined]
         elif (skill := detect_skill(text)) is not None and wants_a_flow(text):
-            self._start(ctx, state, skill, out)
+            self._start(ctx, state, skill, out, request=text)
+        elif flow is None and is_small_talk(text):
+            out.say(common.msg("greeting", skills=skills_menu()))
         else:
             answer_freely(ctx, text, out, current=flow.skill if flow else None)
         self._hint_once(ctx, state, out)
 
     def _start(
-        self, ctx: Ctx, state: dict[str, Any], skill: Skill, out: Out, *, announce: bool = True
+        self,
+        ctx: Ctx,
+        state: dict[str, Any],
+        skill: Skill,
+        out: Out,
+        *,
+        announce: bool = True,
+        request: str = "",
     ) -> Flow:
         flow = FLOWS[skill]()
         state["skill"], state["flow"] = skill.value, flow.state
         if announce:
-            flow.start(ctx, out)
+            flow.start(ctx, out, request=request)
         return flow
 
     def _after_accept(self, proposal: Any) -> str:

@@ -137,10 +137,16 @@ class Flow:
         return self.state["phase"] == "done"
 
     # ---- the turn -----------------------------------------------------------------------------
-    def start(self, ctx: Ctx, out: Out) -> None:
+    def start(self, ctx: Ctx, out: Out, *, request: str = "") -> None:
+        """Begin the flow; `request` is the message that asked for it, which may already answer questions."""
         self.state.update(self.initial_state())
         self.state["phase"] = "asking"
         out.say(f"**{self.script.title}.** {self.script.intro}")
+        noted = self.prefill(ctx, request) if request else []
+        if noted:
+            self.state["prefilled"] = [step_id for step_id, _ in noted]
+            listing = "; ".join(f"{label}" for _, label in noted)
+            out.say(load_script("common").msg("noted", items=listing))
         self.ask_current(ctx, out)
 
     def handle(self, ctx: Ctx, text: str, out: Out) -> None:
@@ -173,8 +179,15 @@ class Flow:
         """Whether a step is asked at all (e.g. first-meeting questions); subclasses override."""
         return True
 
+    def prefill(self, ctx: Ctx, request: str) -> list[tuple[str, str]]:
+        """Answers found in the request that started the flow: [(step id, what was noted)]."""
+        return []
+
     def ask_current(self, ctx: Ctx, out: Out, *, prefix: str = "") -> None:
-        while (step := self.current_step()) is not None and not self.applies(step):
+        prefilled = self.state.get("prefilled", [])
+        while (step := self.current_step()) is not None and (
+            not self.applies(step) or step.id in prefilled
+        ):
             self.state["i"] += 1
         step = self.current_step()
         if step is None:
@@ -210,6 +223,10 @@ class Flow:
             while i > 0 and not self.applies(self.steps[i]):
                 i -= 1
             self.state["i"] = max(i, 0)
+            # going back to a question answered from the opening request asks it after all
+            prefilled = self.state.get("prefilled", [])
+            if self.steps[self.state["i"]].id in prefilled:
+                prefilled.remove(self.steps[self.state["i"]].id)
             self.ask_current(ctx, out, prefix="Back a step. ")
             return
         if word in HELP:

@@ -37,6 +37,12 @@ def detect_skill(text: str) -> Skill | None:
     return best
 
 
+def is_small_talk(text: str) -> bool:
+    """A greeting or a thank-you: nothing to search the guidance for."""
+    flat = " ".join(re.findall(r"[a-z']+", text.lower()))
+    return flat in _router()["small_talk"] or (len(flat.split()) <= 2 and not text.strip().endswith("?"))
+
+
 def wants_a_flow(text: str) -> bool:
     """A request to do something ("help me prepare...", "let's rehearse") rather than a question about it."""
     lowered = " ".join(text.lower().split())

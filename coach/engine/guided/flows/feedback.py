@@ -39,7 +39,7 @@ class FeedbackFlow(Flow):
             "scores": [],
         }
 
-    def start(self, ctx: Ctx, out: Out) -> None:
+    def start(self, ctx: Ctx, out: Out, *, request: str = "") -> None:
         self.state.update(self.initial_state())
         out.say(f"**{self.script.title}.** {self.script.intro}")
         out.cite(self.fixed_cards(ctx, "start"))

@@ -34,7 +34,7 @@ class MentorPracticeFlow(Flow):
             "revealed": 0, "told": 0, "confidential_shared": False, "last_line": "", "scores": [],
         }  # fmt: skip
 
-    def start(self, ctx: Ctx, out: Out) -> None:
+    def start(self, ctx: Ctx, out: Out, *, request: str = "") -> None:
         self.state.update(self.initial_state())
         out.say(f"**{self.script.title}.** {self.script.intro}")
         out.cite(self.fixed_cards(ctx, "start"))

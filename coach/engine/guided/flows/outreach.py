@@ -17,7 +17,7 @@ from coach.engine.guided.critique import (
 )
 from coach.engine.guided.flow import Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, propose
-from coach.engine.guided.script import Step, render
+from coach.engine.guided.script import Step, load_script, render
 from coach.engine.guided.text import one_line, quote
 from coach.skills import Skill
 
@@ -30,13 +30,21 @@ class OutreachFlow(Flow):
     skill = Skill.OUTREACH
     script_name = "outreach"
 
-    def start(self, ctx: Ctx, out: Out) -> None:
+    def start(self, ctx: Ctx, out: Out, *, request: str = "") -> None:
         scores = self.state.get("scores", [])
         self.state.update(self.initial_state())
         self.state["scores"] = scores
         self.state["phase"] = "mode"
         out.say(f"**{self.script.title}.** {self.script.intro}")
         out.cite(self.fixed_cards(ctx, "start"))
+        # "help me write to Dr Lee" asks for a composed draft to a named person: start there.
+        name = re.search(self.script.data["recipient_pattern"], request) if request else None
+        if name and name.group(1).split()[0].lower() not in self.script.data["not_names"]:
+            self.state.update(phase="asking", i=0, answers={"recipient": one_line(name.group(1), 120)})
+            self.state["prefilled"] = ["recipient"]
+            out.say(load_script("common").msg("noted", items=f"a first message to {name.group(1)}"))
+            self.ask_current(ctx, out)
+            return
         out.say(self.script.msg("mode_question"))
 
     def handle_phase(self, ctx: Ctx, text: str, out: Out) -> None:

@@ -5,6 +5,7 @@ how to keep in touch). Proposes plan_session and, for a first meeting, record_ag
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from coach.engine.guided.flow import NO, YES, Ctx, Flow, Out, command
@@ -24,6 +25,26 @@ class SessionPrepFlow(Flow):
         if step.id in ("cadence", "between"):
             return self.answers.get("first") is True
         return True
+
+    def prefill(self, ctx: Ctx, request: str) -> list[tuple[str, str]]:
+        """"my first meeting with Sam next Tuesday" answers three questions already."""
+        data = self.script.data
+        noted: list[tuple[str, str]] = []
+        name = re.search(data["partner_pattern"], request)
+        if name and name.group(1).lower() not in data["not_names"]:
+            self.answers["partner"] = one_line(name.group(1), 190)
+            noted.append(("partner", f"meeting with {self.answers['partner']}"))
+        lowered = request.lower()
+        if any(marker in lowered for marker in data["first_markers"]):
+            self.answers["first"] = True
+            noted.append(("first", "a first meeting"))
+        for match in re.finditer(data["date_pattern"], lowered):
+            day = parse_date(ctx, match.group(0))
+            if not isinstance(day, Problem):
+                self.answers["date"] = day.isoformat()
+                noted.append(("date", fmt_date(day)))
+                break
+        return noted
 
     def question_text(self, ctx: Ctx, step: Step) -> str:
         if step.id == "partner":
