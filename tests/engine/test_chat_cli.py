@@ -173,3 +173,11 @@ def test_ask_exits_non_zero_on_a_model_error_without_leaking_the_key(llm_env: No
     result = invoke("ask", "goals", "hello")
     assert result.exit_code == 1
     assert "refused the API key (401)" in result.output and SECRET not in result.output
+
+
+def test_ask_in_guided_mode_answers_once() -> None:
+    result = invoke("ask", "outreach", "I want to write to Dana Reyes, a staff designer whose talk I liked")
+    assert result.exit_code == 0
+    assert result.output.strip()
+    (info,) = ConversationLog.open().list()
+    assert info.skill == "outreach" and info.mode == "guided"

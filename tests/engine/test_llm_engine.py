@@ -539,3 +539,50 @@ def test_cancelled_turn_keeps_the_message_in_the_log_and_the_context(
     partial = logged[1].content
     assert partial and "Let me think about".startswith(partial)
     assert contents[1:] == ["A long question", partial + "\n[cancelled by the user]", "Shorter please"]
+
+
+@respx.mock
+def test_critique_tool_scores_a_pasted_draft(settings: Settings, services: Services) -> None:
+    draft = "Hi Dana, I loved your talk. Will you be my mentor?"
+    route = respx.post(COMPLETIONS).mock(
+        side_effect=[
+            tool_response(("c1", "critique_text", json.dumps({"text": draft, "kind": "draft"}))),
+            text_response("Your draft asks for the whole relationship at once; ask one question instead."),
+        ]
+    )
+    engine = create_engine(settings, services=services)
+    engine.set_skill(Skill.OUTREACH)
+    events = run(engine, f"Critique my draft: {draft}")
+    critique = next(e for e in events if isinstance(e, CritiqueEvent))
+    assert critique.subject == "draft" and critique.judgement.verdict == "contradicts"
+    tool_message = next(m for m in sent_messages(route.calls[1].request) if m["role"] == "tool")
+    assert (
+        "Score 30/100" in tool_message["content"]
+        and "Ask for one piece of advice first." in tool_message["content"]
+    )
+    assert services.judge.calls[0] == (draft, "outreach", "")
+    # The critic also checked the coach's own advice afterwards.
+    assert "Checked against" in events[-1].text
+
+
+@respx.mock
+def test_summary_falls_back_to_first_lines_when_the_model_cannot_summarise(
+    settings: Settings, services: Services
+) -> None:
+    settings.context_window = 2_000
+    route = respx.post(COMPLETIONS).mock(
+        side_effect=[
+            *[text_response("A reply " + "x" * 900) for _ in range(3)],
+            error_response(500, "summariser down"),
+            text_response("Still here."),
+        ]
+    )
+    engine = create_engine(settings, services=services)
+    for i in range(3):
+        run(engine, f"message {i} " + "y" * 900)
+    events = run(engine, "and now?")
+    notice = next(e for e in events if isinstance(e, Notice) and e.kind == "summary")
+    assert "without the model" in notice.message
+    assert texts(events).startswith("Still here.")
+    system = [m["content"] for m in sent_messages(route.calls.last.request) if m["role"] == "system"]
+    assert any("User: message 0" in c for c in system)  # the old turns survive as a summary
