@@ -159,6 +159,8 @@ class RuleJudge:
         """A reply to a protégé with no question at all, and nothing else in its favour, is telling."""
         if "?" in text or any(h.honours for found in hits.values() for h in found):
             return
+        if not _ADDRESSES_SOMEONE.search(normalise(text)):
+            return  # nobody is being told anything (a scene-setting line, a heading)
         for compiled in principles:
             p = compiled.principle
             if p.detector == "question_led" and p.id not in hits:
@@ -289,6 +291,7 @@ class RuleJudge:
         return Judgement(verdict, score, results, judge=self.name)
 
 
+_ADDRESSES_SOMEONE = re.compile(r"\b(?:you|your|you're|you'll|you've)\b")
 _HEDGE = re.compile(r"\b(?:but|however|though|although|except|change|replace|cut|instead|too)\b")
 _QUOTED = re.compile(
     r"[\"\u201c\u2018']([^\"\u201d\u2019]{15,})[\"\u201d\u2019']|draft:\s*(.{15,})", re.S | re.I
