@@ -99,7 +99,7 @@ def _step_line(step: NextStep, today: Any, names: dict[int | None, str]) -> str:
     owner = " [mentor]" if step.owner is Owner.MENTOR else ""
     who = f" ({names[step.partner_id]})" if step.partner_id in names else ""
     return (
-        f"{step.id:>5} [{mark}] {fmt(step.due)}{late}{owner} {one_line(step.what, 70)}{who}\n"
+        f"{step.id:>5} [{mark}] {fmt(step.due):<15}{late}{owner} {one_line(step.what, 70)}{who}\n"
         f"{'':>10}done when: {one_line(step.done_when, 90)}"
     )
 
@@ -675,9 +675,10 @@ def undo() -> None:
 
 @click.command()
 @click.option("--limit", default=20, show_default=True, help="How many changes to show (0 = all).")
+@click.option("--verbose", "-v", is_flag=True, help="Show each changed field, before and after.")
 @click.option("--json", "as_json", is_flag=True)
 @_friendly
-def history(limit: int, as_json: bool) -> None:
+def history(limit: int, verbose: bool, as_json: bool) -> None:
     """Every change to the tracker: who (you or the coach), when, and what."""
     with _open() as tracker:
         found = tracker.history(limit=limit or None)
@@ -707,3 +708,24 @@ def history(limit: int, as_json: bool) -> None:
         undone = f" (undone by #{cs.undone_by})" if cs.undone_by else ""
         local = cs.at.astimezone()  # stored in UTC, shown in the user's time zone
         _say(f"#{cs.id:<4} {local:%Y-%m-%d %H:%M} {cs.actor:<5} {one_line(cs.summary, 80)}{undone}")
+        if verbose:
+            for change in cs.changes:
+                _say(f"      {change.action} {change.entity.rstrip('s')} {change.entity_id}")
+                for line in _field_changes(change.before or {}, change.after or {}):
+                    _say(f"        {line}")
+
+
+def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """Changed fields of one row, timestamps left out."""
+    lines = []
+    for name in after.keys() | before.keys():
+        if name in ("id", "created_at", "updated_at") or before.get(name) == after.get(name):
+            continue
+        old, new = before.get(name), after.get(name)
+        if not before or not after:  # created or deleted: show the values that exist
+            value = new if after else old
+            if value not in (None, "", "[]"):
+                lines.append(f"{name}: {one_line(str(value), 70)}")
+        else:
+            lines.append(f"{name}: {one_line(str(old), 35)} -> {one_line(str(new), 35)}")
+    return sorted(lines)

@@ -213,6 +213,9 @@ def test_undo_and_history() -> None:
     assert json.loads(ok("steps", "list", "--json").stdout)[0]["status"] == "open"
     hist = ok("history").stdout
     assert "undo #2" in hist and "(undone by #3)" in hist and "user" in hist
+    verbose = ok("history", "-v").stdout
+    assert "update step 1" in verbose
+    assert "status: done -> open" in verbose and "status: open -> done" in verbose
     entries = json.loads(ok("history", "--json").stdout)
     assert entries[-1]["changes"][0]["after"]["what"] == "Send CV"
     ok("undo")
