@@ -165,3 +165,11 @@ def test_message_anatomy_checks_are_shown_with_better_alternatives(chat: Chat, e
     assert "✓ Greets them by name" in text and "Better: Mention one thing" in text
     cited = {e.card_id for e in pasted if isinstance(e, CitationEvent)}
     assert {"test-rapport-informally", "you-bring-a-perspective-too"} <= cited
+
+
+def test_back_after_a_composed_draft_keeps_the_answers(chat: Chat, engine: GuidedEngine) -> None:
+    compose(chat, engine)
+    back = Chat.text(chat.say("back"))
+    assert "(6/6)" in back and "share my notes" in back
+    redone = Chat.text(chat.say("an introduction to our data platform team"))
+    assert "introduction to our data platform team" in redone and "honest error bars" in redone

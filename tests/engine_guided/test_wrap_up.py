@@ -80,3 +80,17 @@ def test_owner_must_be_me_or_mentor(chat: Chat, engine: GuidedEngine) -> None:
     chat.say("next Friday")
     chat.say("proposal sent to Sam")
     assert "Please answer **me** or **mentor**" in Chat.text(chat.say("the cat"))
+
+
+def test_suggested_steps_can_be_taken_by_number(chat: Chat, engine: GuidedEngine, tracker: Tracker) -> None:
+    engine.set_skill(Skill.NEXT_STEPS)
+    opening = Chat.text(chat.open())
+    assert "1. Send a thank-you" in opening and "(your mentor's)" in opening
+    first = chat.say("1")
+    [step] = [e.proposal.payload for e in first if isinstance(e, ProposedChange)]
+    assert step.due == dt.date(2026, 11, 26) and step.done_when == "summary email sent"
+    mentor = chat.say("3")
+    [mentor_step] = [e.proposal.payload for e in mentor if isinstance(e, ProposedChange)]
+    assert str(mentor_step.owner) == "mentor"
+    assert "1. Send a thank-you" not in Chat.text(mentor)  # a used suggestion is not offered again
+    assert tracker.counts()["steps"] == 0

@@ -185,9 +185,7 @@ class Flow:
 
     def ask_current(self, ctx: Ctx, out: Out, *, prefix: str = "") -> None:
         prefilled = self.state.get("prefilled", [])
-        while (step := self.current_step()) is not None and (
-            not self.applies(step) or step.id in prefilled
-        ):
+        while (step := self.current_step()) is not None and (not self.applies(step) or step.id in prefilled):
             self.state["i"] += 1
         step = self.current_step()
         if step is None:
@@ -280,4 +278,3 @@ class Flow:
         if answer:
             return str(answer)
         return self.script.step(step_id).placeholder or "—"
-

@@ -42,6 +42,7 @@ class Script:
     data: dict[str, Any] = field(default_factory=dict)
     cards: dict[str, list[str]] = field(default_factory=dict)  # cards cited at fixed points of the flow
     checks: tuple[dict[str, Any], ...] = ()  # observable yes/no checks ([[check]] tables)
+    suggestions: tuple[dict[str, Any], ...] = ()  # ready-made answers offered by number ([[suggestion]])
 
     def step(self, step_id: str) -> Step:
         for step in self.steps:
@@ -85,6 +86,7 @@ def load_script(name: str) -> Script:
             data=raw.get("data", {}),
             cards={k: list(v) for k, v in raw.get("cards", {}).items()},
             checks=tuple(raw.get("check", [])),
+            suggestions=tuple(raw.get("suggestion", [])),
         )
     except (KeyError, TypeError) as exc:
         raise ScriptError(f"{path}: {exc}") from exc

@@ -15,7 +15,7 @@ from coach.engine.guided.critique import (
     score_change,
     summary,
 )
-from coach.engine.guided.flow import Ctx, Flow, Out, command
+from coach.engine.guided.flow import BACK, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, propose
 from coach.engine.guided.script import Step, load_script, render
 from coach.engine.guided.text import one_line, quote
@@ -55,7 +55,11 @@ class OutreachFlow(Flow):
             self.ask_current(ctx, out)
         elif word in CRITIQUE and phase != "await_draft":
             self.state["phase"] = "await_draft"
-            out.say("Paste your draft — the whole message, greeting to sign-off.")
+            out.say(self.script.msg("paste_prompt"))
+        elif word in BACK and self.answers.get("recipient"):
+            # after a composed draft: back to the last question, every answer kept
+            self.state.update(phase="asking", i=len(self.steps) - 1, prefilled=[])
+            self.ask_current(ctx, out, prefix="Back a step. ")
         elif phase == "mode" and len(text) < MIN_DRAFT_CHARS:
             out.say(self.script.msg("mode_question"))
         elif len(text) < MIN_DRAFT_CHARS:

@@ -27,7 +27,7 @@ class SessionPrepFlow(Flow):
         return True
 
     def prefill(self, ctx: Ctx, request: str) -> list[tuple[str, str]]:
-        """"my first meeting with Sam next Tuesday" answers three questions already."""
+        """ "my first meeting with Sam next Tuesday" answers three questions already."""
         data = self.script.data
         noted: list[tuple[str, str]] = []
         name = re.search(data["partner_pattern"], request)

@@ -35,14 +35,50 @@ class WrapUpFlow(Flow):
         }
 
     def question_text(self, ctx: Ctx, step: Step) -> str:
-        return step.ask.strip().replace("$n", str(len(self.state["proposed"]) + 1))
+        text = step.ask.strip().replace("$n", str(len(self.state["proposed"]) + 1))
+        return text.replace("$suggestions", self._suggestions_text() if step.id == "what" else "")
+
+    def _unused_suggestions(self) -> list[tuple[int, dict]]:
+        used = set(self.state.get("used_suggestions", []))
+        return [(n, s) for n, s in enumerate(self.script.suggestions, start=1) if n not in used]
+
+    def _suggestions_text(self) -> str:
+        unused = self._unused_suggestions()
+        if not unused:
+            return ""
+        labels = self.script.data["owner_labels"]
+        lines = [
+            f"{n}. {s['what']} — due {s['due']}; done when: {s['done_when']} ({labels[s['owner']]})"
+            for n, s in unused
+        ]
+        return "\n\n" + self.script.msg("suggestions_lead") + "\n" + "\n".join(lines)
 
     def answer_step(self, ctx: Ctx, text: str, out: Out) -> None:
         step = self.current_step()
-        if step is not None and step.id == "what" and command(text) in FINISH:
+        word = command(text)
+        if step is not None and step.id == "what" and word in FINISH:
             self._maybe_finish(ctx, out)
             return
+        if step is not None and step.id == "what" and word.isdigit():
+            chosen = dict(self._unused_suggestions()).get(int(word))
+            if chosen is not None:
+                self._use_suggestion(ctx, int(word), chosen, out)
+                return
         super().answer_step(ctx, text, out)
+
+    def _use_suggestion(self, ctx: Ctx, number: int, suggestion: dict, out: Out) -> None:
+        day = parse_date(ctx, suggestion["due"])
+        if isinstance(day, Problem):  # a broken suggestion in the data file: ask as usual
+            out.say(str(day))
+            return
+        self.state.setdefault("used_suggestions", []).append(number)
+        self.answers.update(
+            what=suggestion["what"], due=day.isoformat(), done_when=suggestion["done_when"],
+            owner=suggestion["owner"],
+        )  # fmt: skip
+        out.say(self.script.msg("suggestion_used", number=number))
+        self.state["phase"] = "composing"
+        self.compose(ctx, out)
 
     def check(self, ctx: Ctx, step: Step, text: str, out: Out) -> str | None:
         from coach.tracker.measurable import measurability_problem
