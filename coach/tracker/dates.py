@@ -22,6 +22,8 @@ _VAGUE = (
     "several", "next week", "this week", "next month", "this month", "next year", "this year",
     "end of the week", "end of week", "weekend", "shortly", "tbd", "tba", "when possible", "when i can",
 )  # fmt: skip
+# A day named without a year that passed this recently is more likely a slip than next year.
+RECENT_DAYS = 60
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})(?:[/.](\d{2}|\d{4}))?$")
 _END_OF_MONTH = re.compile(r"^(?:the\s+)?end\s+of\s+(?:the\s+|this\s+)?(next\s+)?month$")
@@ -39,13 +41,19 @@ def fmt(day: dt.date) -> str:
     return f"{day.strftime('%a')} {day.day} {day.strftime('%b %Y')}"
 
 
-def parse_due(text: str | dt.date | None, today: dt.date | None = None) -> dt.date:
-    """Turn a typed due date into a date, or raise DateQuestion with what to ask."""
+def parse_due(
+    text: str | dt.date | None, today: dt.date | None = None, *, allow_past: bool = False
+) -> dt.date:
+    """Turn a typed due date into a date, or raise DateQuestion with what to ask.
+
+    allow_past=True is for recording something that already happened (a session held yesterday):
+    past dates are accepted, and a day named without a year means its nearest occurrence.
+    """
     today = today or dt.date.today()
     if isinstance(text, dt.datetime):
         text = text.date()
     if isinstance(text, dt.date):
-        return _not_past(text, today, explicit_year=True)
+        return _not_past(text, today, allow_past)
     raw = " ".join((text or "").split())
     if not raw:
         raise DateQuestion("due date is missing: ask the user when the step will be done by")
@@ -55,10 +63,10 @@ def parse_due(text: str | dt.date | None, today: dt.date | None = None) -> dt.da
 
     iso = _ISO.match(norm)
     if iso:
-        return _not_past(_make_date(raw, *map(int, iso.groups())), today, explicit_year=True)
+        return _not_past(_make_date(raw, *map(int, iso.groups())), today, allow_past)
     numeric = _NUMERIC.match(norm)
     if numeric:
-        return _numeric(raw, numeric, today)
+        return _numeric(raw, numeric, today, allow_past)
     end = _END_OF_MONTH.match(norm)
     if end:
         year, month = today.year, today.month
@@ -79,7 +87,7 @@ def parse_due(text: str | dt.date | None, today: dt.date | None = None) -> dt.da
             f"or {fmt(later)}",
             candidates=(today, later),
         )
-    return _parse_words(raw, norm, today)
+    return _parse_words(raw, norm, today, allow_past)
 
 
 def _normalise(raw: str) -> str:
@@ -99,8 +107,8 @@ def _make_date(raw: str, year: int, month: int, day: int) -> dt.date:
         raise DateQuestion(f"'{raw}' is not a real date: ask the user for the date again") from None
 
 
-def _not_past(day: dt.date, today: dt.date, *, explicit_year: bool) -> dt.date:
-    if day >= today:
+def _not_past(day: dt.date, today: dt.date, allow_past: bool) -> dt.date:
+    if day >= today or allow_past:
         return day
     suggestion = _next_year(day)
     while suggestion < today:
@@ -119,7 +127,7 @@ def _next_year(day: dt.date) -> dt.date:
         return day.replace(year=day.year + 1, day=28)
 
 
-def _numeric(raw: str, match: re.Match[str], today: dt.date) -> dt.date:
+def _numeric(raw: str, match: re.Match[str], today: dt.date, allow_past: bool) -> dt.date:
     first, second, year_text = int(match.group(1)), int(match.group(2)), match.group(3)
     if year_text is None:
         year, explicit = today.year, False
@@ -143,8 +151,22 @@ def _numeric(raw: str, match: re.Match[str], today: dt.date) -> dt.date:
         )
     chosen = options[0]
     if not explicit and chosen < today:
-        chosen = _next_year(chosen)
-    return _not_past(chosen, today, explicit_year=explicit)
+        return _yearless_past(chosen, _next_year(chosen), today, allow_past)
+    return _not_past(chosen, today, allow_past)
+
+
+def _yearless_past(this_year: dt.date, next_year: dt.date, today: dt.date, allow_past: bool) -> dt.date:
+    """A day named without a year that has passed this year: recently passed is a slip (or, when
+    recording the past, meant); long passed means next year."""
+    if (today - this_year).days > RECENT_DAYS:
+        return next_year
+    if allow_past:
+        return this_year
+    raise DateQuestion(
+        f"{fmt(this_year)} has already passed (today is {fmt(today)}): ask whether the user "
+        f"means {fmt(next_year)} or a nearer date",
+        candidates=(next_year,),
+    )
 
 
 def _bare_weekday(norm: str) -> int | None:
@@ -157,7 +179,7 @@ def _bare_weekday(norm: str) -> int | None:
     return _WEEKDAY_ABBR.get(word)
 
 
-def _parse_words(raw: str, norm: str, today: dt.date) -> dt.date:
+def _parse_words(raw: str, norm: str, today: dt.date, allow_past: bool) -> dt.date:
     import parsedatetime  # ~20 ms; only needed for typed phrases
 
     cal = parsedatetime.Calendar(version=parsedatetime.VERSION_CONTEXT_STYLE)
@@ -182,15 +204,11 @@ def _parse_words(raw: str, norm: str, today: dt.date) -> dt.date:
         raise DateQuestion(f"'{raw}' is not a specific day: ask the user which date")
     day = when.date()
     explicit_year = bool(re.search(r"\b\d{4}\b", norm))
-    if not explicit_year and day.year > today.year:
+    if not explicit_year and day.year > today.year and not _RELATIVE.match(norm):
         this_year = _same_day_in(day, today.year)
-        if this_year is not None and this_year < today and (today - this_year).days <= 60:
-            raise DateQuestion(
-                f"{fmt(this_year)} has already passed (today is {fmt(today)}): ask whether the user "
-                f"means {fmt(day)} or a nearer date",
-                candidates=(day,),
-            )
-    return _not_past(day, today, explicit_year=explicit_year)
+        if this_year is not None and this_year < today:
+            return _yearless_past(this_year, day, today, allow_past)
+    return _not_past(day, today, allow_past)
 
 
 def _same_day_in(day: dt.date, year: int) -> dt.date | None:

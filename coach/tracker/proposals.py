@@ -544,7 +544,8 @@ def propose_plan_session(
     if date is None or not str(date).strip():
         raise DateQuestion("the session date is missing: ask the user when they will meet")
     try:
-        day = parse_due(date, today or tracker.today())
+        # A session that already happened can be recorded too (then closed with its steps).
+        day = parse_due(date, today or tracker.today(), allow_past=True)
     except DateQuestion as exc:
         raise DateQuestion(f"session date: {exc.question}", candidates=exc.candidates) from None
     session = _build(
@@ -563,7 +564,10 @@ def propose_plan_session(
     if not session.questions:
         warnings.append("no questions prepared yet: the guidance says to come with them")
     who = f" with {one_line(tracker.get(Partner, partner_id).name, 40)}" if partner_id is not None else ""
-    summary = f"plan session{who} on {fmt(day)}"
+    held = day < (today or tracker.today())
+    summary = f"{'record' if held else 'plan'} session{who} on {fmt(day)}"
+    if held:
+        warnings = [w for w in warnings if "no agenda" not in w and "no questions" not in w]
     return Proposal(_new_id(), "plan_session", summary, _diff(tracker, session), session, warnings=warnings)
 
 

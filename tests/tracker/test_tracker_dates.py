@@ -72,9 +72,11 @@ def test_past_date_is_questioned_with_a_future_suggestion() -> None:
     assert suggestion == dt.date(2027, 1, 1) and suggestion > WEDNESDAY
 
 
-def test_recently_passed_day_without_year_is_not_rolled_a_year_on_silently() -> None:
-    with pytest.raises(DateQuestion, match="already passed"):
-        parse_due("20 Nov", today=WEDNESDAY)
+@pytest.mark.parametrize("text", ["20 Nov", "20/11", "Nov 20th"])
+def test_recently_passed_day_without_year_is_not_rolled_a_year_on_silently(text: str) -> None:
+    with pytest.raises(DateQuestion, match="already passed") as err:
+        parse_due(text, today=WEDNESDAY)
+    assert err.value.candidates == (dt.date(2027, 11, 20),)
 
 
 @pytest.mark.parametrize("text", ["2026-02-30", "13/13/2026"])
@@ -111,3 +113,26 @@ def test_fmt_shows_the_weekday() -> None:
 
 def test_today_defaults_to_the_real_date() -> None:
     assert parse_due("tomorrow") == dt.date.today() + dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("yesterday", dt.date(2026, 11, 24)),
+        ("2026-11-02", dt.date(2026, 11, 2)),
+        ("20 Nov", dt.date(2026, 11, 20)),  # the nearest 20 Nov, not next year's
+        ("20/11", dt.date(2026, 11, 20)),
+        ("next Friday", dt.date(2026, 12, 4)),
+    ],
+)
+def test_allow_past_accepts_days_that_have_happened(text: str, expected: dt.date) -> None:
+    assert parse_due(text, today=WEDNESDAY, allow_past=True) == expected
+
+
+def test_allow_past_still_questions_ambiguity() -> None:
+    with pytest.raises(DateQuestion):
+        parse_due("3/4/2026", today=WEDNESDAY, allow_past=True)
+
+
+def test_relative_periods_across_the_new_year_are_not_mistaken_for_past_days() -> None:
+    assert parse_due("in 11 months", today=dt.date(2026, 12, 1)) == dt.date(2027, 11, 1)

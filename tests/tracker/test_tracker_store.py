@@ -359,3 +359,13 @@ def test_a_failed_write_leaves_no_trace_in_data_or_history(tracker: Tracker) -> 
     assert len(tracker.history(limit=None)) == history_before
     assert not tracker._conn.in_transaction
     assert not proposal.applied
+
+
+def test_a_session_that_already_happened_can_be_recorded(tracker: Tracker) -> None:
+    proposal = P.propose_plan_session(tracker, date="yesterday")
+    assert proposal.summary == "record session on Tue 24 Nov 2026"
+    assert proposal.warnings == []  # no nagging about an agenda for a meeting that is over
+    tracker.apply(proposal)
+    assert tracker.get(Session, 1).date == dt.date(2026, 11, 24)
+    with pytest.raises(ProposalError, match="already passed"):
+        P.propose_add_step(tracker, what="Send CV", due="yesterday", done_when="CV sent")
