@@ -214,13 +214,26 @@ class KnowledgeStore:
         except Exception:
             return 1000
 
-    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> dict[str, Any]:
+    def query(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the n nearest chunks. Texts and metadata are not fetched:
+        the retriever holds them in memory, and fetching them from SQLite would double the query time."""
         try:
-            return self.collection.query(
-                query_embeddings=vector[None, :],
-                n_results=n,
-                where=where,
-                include=["documents", "metadatas", "distances"],
+            result = self.collection.query(
+                query_embeddings=vector[None, :], n_results=n, where=where, include=["distances"]
             )
         except Exception as exc:
             raise StoreError(f"the knowledge search failed ({exc})") from exc
+        return [
+            (cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)
+        ]
+
+    def get(self, ids: list[str]) -> StoredChunks:
+        try:
+            got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        except Exception as exc:
+            raise StoreError(f"cannot read the knowledge collection ({exc})") from exc
+        return StoredChunks(
+            list(got["ids"]),
+            [d or "" for d in got["documents"] or []],
+            [dict(m or {}) for m in got["metadatas"] or []],
+        )

@@ -158,25 +158,27 @@ class Retriever:
         audience_values = _audience_values(audience)
         with self._lock:
             ids, docs, metas, bm25 = self._ids, self._docs, self._metas, self._bm25
+            position = self._position
             mask = self._mask(skill_value, audience_values)
         if not ids or not mask.any():
             return []
         n = min(self.CANDIDATES, int(mask.sum()))
         vector = self.embedder.embed([text])[0]
-        dense = self.store.query(vector, n, _where(skill_value, audience_values))
+        dense_scores = dict(self.store.query(vector, n, _where(skill_value, audience_values)))
         found: dict[str, tuple[str, dict[str, Any]]] = {}
-        dense_scores: dict[str, float] = {}
-        for cid, doc, meta, distance in zip(
-            dense["ids"][0], dense["documents"][0], dense["metadatas"][0], dense["distances"][0], strict=True
-        ):
-            dense_scores[cid] = 1.0 - float(distance)  # cosine distance -> similarity
-            found[cid] = (doc or "", dict(meta or {}))
+        unknown = [cid for cid in dense_scores if cid not in position]
+        if unknown:  # added by another process since this retriever loaded the store
+            extra = self.store.get(unknown)
+            for cid, doc, meta in zip(extra.ids, extra.documents, extra.metadatas, strict=True):
+                found[cid] = (doc, meta)
+            dense_scores = {c: v for c, v in dense_scores.items() if c in found or c in position}
         scores = bm25.scores(text)
         scores[~mask] = 0.0
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         lexical_scores = {ids[i]: float(scores[i]) for i in top if scores[i] > 0}
-        for cid in lexical_scores:
-            found.setdefault(cid, (docs[self._position[cid]], metas[self._position[cid]]))
+        for cid in dense_scores.keys() | lexical_scores.keys():
+            if cid not in found:
+                found[cid] = (docs[position[cid]], metas[position[cid]])
         fused = self._fuse(dense_scores, lexical_scores)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: int(k)]
         return [_passage(cid, score, *found[cid]) for cid, score in ranked]

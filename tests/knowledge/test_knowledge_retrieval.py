@@ -215,3 +215,24 @@ def test_openai_embeddings_get_their_own_collection(monkeypatch, settings, minil
         assert top[0].card_id == "agenda-before-meeting"
         vectors = get_embedder(openai_settings).embed(["x"])
         assert vectors.shape == (1, 384) and np.isclose(np.linalg.norm(vectors[0]), 1.0)
+
+
+def test_chunks_added_elsewhere_are_found_before_a_refresh(settings, counting, cards_dir) -> None:
+    """The TUI's retriever stays open while `coach knowledge add` runs in another process."""
+    from coach.knowledge.documents import Chunk
+
+    long_lived = open_retriever(settings, counting, cards_dir)
+    other = open_retriever(settings, counting, cards_dir)
+    chunk = Chunk(
+        "doc-x:1", "doc-x", "document", "", "Team handbook", "Team handbook (handbook.md)",
+        "Our mentoring circle meets on the first Monday of every month in the library.",
+        ("goals", "outreach", "session_prep", "feedback", "mentor_practice", "next_steps"), "both",
+    )  # fmt: skip
+    other.store.sync([chunk], lambda m: m.get("source_id") == "doc-x", origin="o")
+    query = "when does the mentoring circle meet each month"
+    # Before a refresh only the dense side knows the new chunk, so it is found but may rank lower.
+    (hit,) = [h for h in long_lived.search(query, k=3) if h.chunk_id == "doc-x:1"]
+    assert hit.citation == "Team handbook (handbook.md)" and hit.text.startswith("Our mentoring circle")
+    long_lived.refresh()
+    assert long_lived.size == len(CARDS) + 1
+    assert long_lived.search(query, k=1)[0].chunk_id == "doc-x:1"
