@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from coach.config import Settings
 from coach.judge.models import Judgement, PrincipleResult
@@ -25,7 +26,10 @@ from coach.judge.text import clean
 from coach.resources import prompt
 from coach.skills import Skill
 
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 48  # hosted APIs take many small requests at once (429s are retried)
+LOCAL_CONCURRENCY = (
+    8  # a model on this machine (Ollama, LM Studio) mostly queues them; don't time out waiting
+)
 DEFAULT_MAX_PRINCIPLES = 8
 _STATUSES = ("honoured", "violated", "not_applicable")
 
@@ -46,7 +50,7 @@ class LLMJudge:
         rubric: Rubric,
         settings: Settings,
         *,
-        concurrency: int = DEFAULT_CONCURRENCY,
+        concurrency: int | None = None,
         max_principles: int = DEFAULT_MAX_PRINCIPLES,
         cache_dir: Path | None = None,
         use_cache: bool = True,
@@ -59,7 +63,7 @@ class LLMJudge:
         self.rubric = rubric
         self.settings = settings
         self.model = model
-        self.concurrency = concurrency
+        self.concurrency = concurrency or default_concurrency(settings.base_url)
         self.max_principles = max_principles
         self.cache_dir = (cache_dir or settings.cache_dir) / "judge"
         self.use_cache = use_cache
@@ -255,6 +259,11 @@ class LLMJudge:
             os.replace(temporary, path)
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+def default_concurrency(base_url: str | None) -> int:
+    host = urlsplit(base_url).hostname if base_url else None
+    return LOCAL_CONCURRENCY if host in ("localhost", "127.0.0.1", "::1", "0.0.0.0") else DEFAULT_CONCURRENCY
 
 
 def parse_verdict(content: str | None) -> dict[str, str]:
