@@ -65,6 +65,31 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (conversation_id, proposal_id)
     );
     """,
+    # Proposal ids (P1, P2...) restart in every process, so a resumed conversation can see the same id
+    # twice: key rows by rowid, and let undecided proposals of an earlier session expire.
+    """
+    CREATE TABLE proposals_v2 (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+        proposal_id TEXT NOT NULL,
+        kind TEXT,
+        summary TEXT NOT NULL,
+        diff TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'pending'
+            CHECK (status IN ('pending', 'accepted', 'rejected', 'expired')),
+        decision_note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        decided_at TEXT
+    );
+    INSERT INTO proposals_v2 (conversation_id, proposal_id, kind, summary, diff, status, decision_note,
+                              created_at, decided_at)
+        SELECT conversation_id, proposal_id, kind, summary, diff, status, decision_note,
+               created_at, decided_at
+        FROM proposals ORDER BY rowid;
+    DROP TABLE proposals;
+    ALTER TABLE proposals_v2 RENAME TO proposals;
+    CREATE INDEX proposals_by_conversation ON proposals(conversation_id, proposal_id);
+    """,
 ]
 
 
@@ -335,7 +360,7 @@ class ConversationLog:
     ) -> None:
         with self._db() as db:
             db.execute(
-                "INSERT OR REPLACE INTO proposals"
+                "INSERT INTO proposals"
                 " (conversation_id, proposal_id, kind, summary, diff, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (conversation_id, proposal_id, kind, self._clean(summary), self._clean(diff), _now()),
@@ -344,17 +369,36 @@ class ConversationLog:
     def decide_proposal(self, conversation_id: str, proposal_id: str, status: str, note: str) -> None:
         with self._db() as db:
             db.execute(
-                "UPDATE proposals SET status = ?, decision_note = ?, decided_at = ?"
-                " WHERE conversation_id = ? AND proposal_id = ?",
+                "UPDATE proposals SET status = ?, decision_note = ?, decided_at = ? WHERE id = ("
+                " SELECT MAX(id) FROM proposals WHERE conversation_id = ? AND proposal_id = ?"
+                " AND status = 'pending')",
                 (status, self._clean(note), _now(), conversation_id, proposal_id),
             )
+
+    def expire_pending(self, conversation_id: str) -> list[str]:
+        """Mark proposals left undecided by an earlier session as expired; return their ids.
+
+        Their objects lived in that session's memory, so they can no longer be applied.
+        """
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT proposal_id FROM proposals WHERE conversation_id = ? AND status = 'pending'"
+                " ORDER BY id",
+                (conversation_id,),
+            ).fetchall()
+            db.execute(
+                "UPDATE proposals SET status = 'expired', decided_at = ? WHERE conversation_id = ?"
+                " AND status = 'pending'",
+                (_now(), conversation_id),
+            )
+        return [row["proposal_id"] for row in rows]
 
     def proposals(self, conversation_id: str) -> list[ProposalRecord]:
         full = self.resolve(conversation_id)
         with self._db() as db:
             rows = db.execute(
                 "SELECT proposal_id, kind, summary, diff, status, decision_note, created_at, decided_at"
-                " FROM proposals WHERE conversation_id = ? ORDER BY created_at, rowid",
+                " FROM proposals WHERE conversation_id = ? ORDER BY id",
                 (full,),
             ).fetchall()
         return [ProposalRecord(**dict(row)) for row in rows]

@@ -66,6 +66,14 @@ def _resume(inner: Any, log: Any, conversation_id: str, mode: str) -> None:
 
     info = log.get(conversation_id)
     state = log.load_state(conversation_id)
+    expired = log.expire_pending(conversation_id)
+    if expired:
+        log.add_message(
+            conversation_id,
+            "note",
+            f"Proposal(s) {', '.join(expired)} from the earlier session were never accepted or rejected, so "
+            "nothing was written; ask the coach to propose them again if you still want them.",
+        )
     engine_state = state.get("engine") if isinstance(state.get("engine"), dict) else None
     if state.get("mode") == mode and engine_state and isinstance(inner, Resumable):
         inner.restore(engine_state)

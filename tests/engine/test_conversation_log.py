@@ -193,3 +193,43 @@ def test_guided_conversation_resumes_with_its_flow_state(coach_home: Path) -> No
     assert resumed.snapshot() == before
     roles = [m.role for m in resumed.log.messages(resumed.conversation_id)]
     assert roles[:3] == ["assistant", "user", "assistant"]
+
+
+def test_resuming_expires_undecided_proposals_and_keeps_repeated_ids_apart(coach_home: Path) -> None:
+    settings = Settings(home=coach_home)
+    log = ConversationLog.open(settings)
+    cid = log.create(mode="guided")
+    log.add_proposal(cid, proposal_id="P1", summary="old step", diff="", kind="add_step")
+    log.add_proposal(cid, proposal_id="P2", summary="decided step", diff="", kind="add_step")
+    log.decide_proposal(cid, "P2", "accepted", "ok")
+
+    resumed = create_engine(settings, conversation_id=cid)
+    # A new process numbers its proposals from P1 again: the old P1 keeps its own row.
+    resumed.log.add_proposal(cid, proposal_id="P1", summary="new step", diff="", kind="add_step")
+    resumed.log.decide_proposal(cid, "P1", "rejected", "no")
+    rows = [(p.proposal_id, p.summary, p.status) for p in resumed.log.proposals(cid)]
+    assert rows == [
+        ("P1", "old step", "expired"),
+        ("P2", "decided step", "accepted"),
+        ("P1", "new step", "rejected"),
+    ]
+    notes = [m.content for m in resumed.log.messages(cid) if m.role == "note"]
+    assert notes and "P1" in notes[0] and "nothing was written" in notes[0]
+
+
+def test_a_version_1_log_is_migrated_keeping_its_proposals(coach_home: Path) -> None:
+    from coach.conversations import MIGRATIONS
+    from coach.db import connect
+
+    path = coach_home / "conversations.db"
+    conn = connect(path, MIGRATIONS[:1])
+    conn.execute(
+        "INSERT INTO conversations (id, mode, created_at, updated_at) VALUES ('abcd1234', 'guided', 't', 't')"
+    )
+    conn.execute(
+        "INSERT INTO proposals (conversation_id, proposal_id, summary, status, created_at)"
+        " VALUES ('abcd1234', 'P3', 'kept', 'accepted', 't')"
+    )
+    conn.close()
+    log = ConversationLog(path)
+    assert [(p.proposal_id, p.status) for p in log.proposals("abcd1234")] == [("P3", "accepted")]
