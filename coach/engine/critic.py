@@ -18,7 +18,7 @@ ROLE_PLAY_SKILLS = frozenset({Skill.FEEDBACK, Skill.MENTOR_PRACTICE})
 @dataclass(frozen=True)
 class CriticVerdict:
     judgement: Any
-    checked: int  # principles that applied to the text
+    checked: int  # principles the text was checked against (for the skill)
     blocking: list[Any]  # violated principles of high severity
 
     @property
@@ -38,9 +38,8 @@ def violated(judgement: Any) -> list[Any]:
 
 def assess(judgement: Any) -> CriticVerdict:
     principles = getattr(judgement, "principles", []) or []
-    applicable = [p for p in principles if getattr(p, "status", "") != "not_applicable"]
     blocking = [p for p in violated(judgement) if is_high(getattr(p, "severity", ""))]
-    return CriticVerdict(judgement=judgement, checked=len(applicable) or len(principles), blocking=blocking)
+    return CriticVerdict(judgement=judgement, checked=len(principles), blocking=blocking)
 
 
 def describe_problems(principles: list[Any]) -> str:
