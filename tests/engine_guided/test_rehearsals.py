@@ -134,3 +134,28 @@ def test_practice_is_deterministic(engine: GuidedEngine, services) -> None:  # n
         return [Chat.text(c.say(r)) for r in replies]
 
     assert run() == run()
+
+
+def test_the_mentor_answers_in_character(chat: Chat, engine: GuidedEngine) -> None:
+    engine.set_skill(Skill.FEEDBACK)
+    chat.open()
+    chat.say("5")
+    scenario = feedback_scenarios()[4]
+    assert scenario.when_defensive in Chat.text(
+        chat.say("But I only explain because they misread the design.")
+    )
+    assert scenario.example in Chat.text(chat.say("Could you point me to one thread where I did it?"))
+    closing = Chat.text(
+        chat.say("Thank you, that helps. I'll reply with a question first for the next month.")
+    )
+    assert scenario.closing in closing
+    assert closing.index(scenario.closing) < closing.index("Attempt 3")  # in the room first, then the score
+
+
+def test_but_inside_a_sentence_is_not_read_as_defensive(chat: Chat, engine: GuidedEngine) -> None:
+    engine.set_skill(Skill.FEEDBACK)
+    chat.open()
+    chat.say("1")
+    text = Chat.text(chat.say(STRONG))  # "that's hard to hear but useful"
+    assert feedback_scenarios()[0].when_defensive not in text
+    assert feedback_scenarios()[0].example in text  # it asked for an example

@@ -23,6 +23,10 @@ class FeedbackScenario(BaseModel):
     feedback: list[str] = Field(min_length=1)
     strong_reply: list[str] = Field(min_length=1)
     better_reply: str
+    # how the mentor answers the user's reply, in character (empty: no in-character answer)
+    example: str = ""
+    when_defensive: str = ""
+    closing: str = ""
 
 
 class Persona(BaseModel):

@@ -4,6 +4,8 @@ and a stronger reply; "again" retries and the score change is shown."""
 
 from __future__ import annotations
 
+import re
+
 from coach.engine.guided.critique import (
     Attempts,
     JudgeFailed,
@@ -139,6 +141,9 @@ class FeedbackFlow(Flow):
         except JudgeFailed as exc:
             out.say(self.script.msg("judge_failed", problem=exc))
             return
+        answer = self._mentor_answers(scenario, text)  # in the room first, then the coach steps out
+        if answer:
+            out.say(self.script.msg("mentor_answers", mentor=scenario.mentor) + "\n\n" + quote(answer))
         attempts = Attempts(self.state)
         attempt, previous = attempts.add(judgement.score)
         out.critique("rehearsal_reply", judgement, summary(judgement, "Reply"), attempt, previous)
@@ -161,6 +166,26 @@ class FeedbackFlow(Flow):
         cite_violations(ctx, judgement, "feedback", out)
         out.say(self.script.msg("next"))
         self.state["phase"] = "scored"
+
+    def _mentor_answers(self, scenario: FeedbackScenario, reply: str) -> str:
+        """The mentor's in-character answer, by fixed rules on what the reply did."""
+        cues = self.script.data["cues"]
+        lowered = " ".join(reply.lower().split())
+
+        def has(kind: str) -> bool:
+            return any(re.search(rf"(?<!\w){re.escape(c)}(?!\w)", lowered) for c in cues[kind])
+
+        sentences = [s.strip() for s in re.split(r"(?<=[.!?])\s+", lowered)]
+        opens_defensively = any(
+            s.startswith(opener) for s in sentences for opener in cues["defensive_openers"]
+        )
+        if (opens_defensively or has("defensive")) and scenario.when_defensive:
+            return scenario.when_defensive
+        if has("example") and scenario.example:
+            return scenario.example
+        if has("thanks") and has("commit") and scenario.closing:
+            return scenario.closing
+        return ""
 
     def _finish(self, out: Out) -> None:
         attempts = Attempts(self.state)
