@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -72,8 +73,17 @@ def _apply(tracker: Tracker, proposal: P.Proposal) -> None:
         _warn(warning)
 
 
+_C1_AND_DEL = re.compile("[\x7f-\x9f]")
+
+
+def _terminal_safe_json(text: str) -> str:
+    """json.dumps escapes C0 controls but not DEL or C1 (\x9b starts an escape sequence on some
+    terminals); they only occur inside strings, so \\u-escaping them keeps the JSON identical."""
+    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    click.echo(_terminal_safe_json(json.dumps(data, ensure_ascii=False, indent=2)))
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -656,7 +666,8 @@ def export(fmt_name: str, out: Path | None) -> None:
     with _open() as tracker:
         text = render(tracker, fmt_name)
     if out is None:
-        click.echo(text if fmt_name in ("ics", "json", "csv") else clean(text), nl=False)
+        safe = {"md": clean, "json": _terminal_safe_json}.get(fmt_name, lambda t: t)  # ics, csv: cleaned
+        click.echo(safe(text), nl=False)
         return
     try:
         _write_atomically(out, text)

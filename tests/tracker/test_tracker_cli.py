@@ -225,13 +225,17 @@ def test_undo_and_history() -> None:
 def test_terminal_escape_sequences_in_stored_text_are_not_printed(coach_home: Path) -> None:
     ok("steps", "add", "Placeholder", "--due", SOON, "--done-when", "x sent")
     conn = sqlite3.connect(coach_home / "tracker.db")  # as if written by another tool
-    conn.execute("UPDATE steps SET what = ? WHERE id = 1", ("Evil \x1b]52;c;aGk=\x07\x1b[2J title",))
+    conn.execute("UPDATE steps SET what = ? WHERE id = 1", ("Evil \x1b]52;c;aGk=\x07\x1b[2J \x9b2J title",))
     conn.commit()
     conn.close()
     listed = ok("steps", "list").stdout
     assert "\x1b" not in listed and "\x07" not in listed and "Evil" in listed
     for fmt_name in ("md", "csv", "json", "ics"):
-        assert "\x1b" not in ok("export", "--format", fmt_name).stdout
+        printed = ok("export", "--format", fmt_name).stdout
+        assert "\x1b" not in printed and "\x9b" not in printed
+    as_json = ok("steps", "list", "--json").stdout
+    assert "\x9b" not in as_json and "\x1b" not in as_json
+    assert "\x9b" in json.loads(as_json)[0]["what"]  # escaped for the terminal, intact for scripts
 
 
 def test_corrupt_database_gives_a_clear_error_and_is_left_alone(coach_home: Path) -> None:
