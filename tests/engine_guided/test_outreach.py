@@ -46,7 +46,8 @@ def test_composed_draft_follows_the_guidance_and_passes_the_judge(
     assert "be my mentor" not in text.split("```")[1].lower()
     critique = next(e for e in events if isinstance(e, CritiqueEvent))
     assert critique.subject == "draft" and critique.attempt == 1 and critique.previous_score is None
-    assert critique.judgement.verdict == "aligned" and critique.judgement.score >= 0.6
+    assert critique.judgement.verdict == "aligned"
+    assert not [p for p in critique.judgement.principles if p.status == "violated"]
     assert any(isinstance(e, CitationEvent) for e in events)
     save = next(e for e in events if isinstance(e, ProposedChange))
     assert save.proposal.kind == "save_draft"
