@@ -37,6 +37,7 @@ class Principle(BaseModel):
     good: list[str] = Field(default_factory=list)  # regex: the recommended behaviour, stated affirmatively
     bad: list[str] = Field(default_factory=list)  # regex: the warned-against behaviour, stated affirmatively
     deferrable: bool = False  # the warned-against step is fine when explicitly put off until later
+    deferral_violates: bool = False  # putting the recommended step off until later is the violation
     detector: Literal["question_led"] | None = None  # a structural check the rule judge adds
 
     @field_validator("audience")
@@ -57,6 +58,7 @@ class Language(BaseModel):
     not_negations: list[str] = Field(default_factory=list)
     negation_window: int = 8
     deferrals: list[str] = Field(default_factory=list)
+    postponements: list[str] = Field(default_factory=list)
     discourse_markers: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
 

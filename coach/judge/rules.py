@@ -81,6 +81,7 @@ class RuleJudge:
         self._not_negations = phrase_regex(language.not_negations) if language.not_negations else None
         self._window = language.negation_window
         self._markers = phrase_regex(language.discourse_markers) if language.discourse_markers else None
+        self._postponements = phrase_regex(language.postponements) if language.postponements else None
         self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
         self._endorsements = phrase_regex(language.endorsements) if language.endorsements else None
         self._compiled = [
@@ -108,10 +109,11 @@ class RuleJudge:
         masked = _mask_outside(norm, clauses)
         starts = [c.start for c in clauses]
         negations = self._negation_spans(norm)
-        deferred = self._deferred_sentences(norm, clauses)
+        deferred = self._deferred_sentences(norm, clauses, self._deferrals)
+        postponed = self._deferred_sentences(norm, clauses, self._postponements)
         hits: dict[str, list[_Hit]] = {}
         for compiled in principles:
-            found = self._find(compiled, masked, clauses, starts, negations, deferred)
+            found = self._find(compiled, masked, clauses, starts, negations, deferred, postponed)
             if found:
                 hits[compiled.principle.id] = found
         return hits
@@ -122,10 +124,11 @@ class RuleJudge:
             return norm
         return self._markers.sub(lambda m: " " * len(m.group()), norm)
 
-    def _deferred_sentences(self, norm: str, clauses: list[Clause]) -> set[int]:
-        if self._deferrals is None:
+    @staticmethod
+    def _deferred_sentences(norm: str, clauses: list[Clause], markers: re.Pattern[str] | None) -> set[int]:
+        if markers is None:
             return set()
-        return {c.sentence for c in clauses if self._deferrals.search(norm, c.start, c.end)}
+        return {c.sentence for c in clauses if markers.search(norm, c.start, c.end)}
 
     def _inherit_from_approved_draft(
         self, text: str, user: str, principles: list[_Compiled], hits: dict[str, list[_Hit]]
@@ -159,7 +162,7 @@ class RuleJudge:
         """A reply to a protégé with no question at all, and nothing else in its favour, is telling."""
         if "?" in text or any(h.honours for found in hits.values() for h in found):
             return
-        if not _ADDRESSES_SOMEONE.search(normalise(text)):
+        if not _ADDRESSES_SOMEONE.search(normalise(text)) and not _IMPERATIVE.search(normalise(text)):
             return  # nobody is being told anything (a scene-setting line, a heading)
         for compiled in principles:
             p = compiled.principle
@@ -209,6 +212,7 @@ class RuleJudge:
         starts: list[int],
         negations: tuple[list[tuple[int, int]], list[tuple[int, int]]],
         deferred: set[int],
+        postponed: set[int],
     ) -> list[_Hit]:
         found: list[_Hit] = []
         for is_good, patterns in ((True, compiled.good), (False, compiled.bad)):
@@ -227,6 +231,9 @@ class RuleJudge:
                         honours = polarity > 0
                         strength = 1.0 if honours else _NEGATED_GOOD
                         how = "recommends it" if honours else "dismisses what the guidance recommends"
+                        if honours and compiled.principle.deferral_violates and clause.sentence in postponed:
+                            honours, strength = False, _NEGATED_GOOD
+                            how = "puts off what the guidance says to do first"
                     else:
                         honours = polarity < 0
                         strength = 1.0
@@ -292,6 +299,11 @@ class RuleJudge:
 
 
 _ADDRESSES_SOMEONE = re.compile(r"\b(?:you|your|you're|you'll|you've)\b")
+# A sentence that opens with an instruction ("Take the promotion.") is telling someone what to do.
+_IMPERATIVE = re.compile(
+    r"(?:^|[.!?]\s+)(?:just |simply )?(?:take|accept|apply|go|do|tell|send|quit|stop|start|update|write|make|"
+    r"turn|join|leave|pick|choose|sign|book|email|call|ask|don't)\b"
+)
 _HEDGE = re.compile(r"\b(?:but|however|though|although|except|change|replace|cut|instead|too)\b")
 _QUOTED = re.compile(
     r"[\"\u201c\u2018']([^\"\u201d\u2019]{15,})[\"\u201d\u2019']|draft:\s*(.{15,})", re.S | re.I
