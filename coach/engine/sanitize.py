@@ -7,8 +7,9 @@ import re
 # CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), other two-byte ESC sequences, and C1 controls.
 _ANSI = re.compile(
     r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (title changes, hyperlinks)
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS / SOS / PM / APC
+    r"|\x1b\][^\x07\x1b]{0,512}(?:\x07|\x1b\\)"  # OSC (title changes, hyperlinks)
+    r"|\x1b[PX^_][^\x1b]{0,512}\x1b\\"  # DCS / SOS / PM / APC
+    # (unterminated ones lose only their introducer below, so the text after them stays visible)
     r"|\x1b[@-Z\\-_]?"  # lone ESC or two-byte sequence
     r"|[\x80-\x9f]"  # C1 controls (8-bit CSI etc.)
 )
@@ -52,12 +53,14 @@ class StreamStripper:
     def feed(self, piece: str) -> str:
         text = self._held + piece
         self._held = ""
-        start = text.rfind("\x1b")
-        if start != -1 and len(text) - start < MAX_HELD:
-            tail = text[start:]
-            match = _COMPLETE.match(tail)
+        position = text.find("\x1b")
+        while position != -1:
+            match = _COMPLETE.match(text, position)
             if match is None:
-                self._held, text = tail, text[:start]
+                if len(text) - position < MAX_HELD:  # may complete in the next piece
+                    self._held, text = text[position:], text[:position]
+                break
+            position = text.find("\x1b", match.end())
         return strip_control(text)
 
     def flush(self) -> str:
