@@ -190,3 +190,13 @@ def test_a_request_to_write_to_someone_starts_composing_for_them(chat: Chat, eng
     text = Chat.text(chat.say("can you help me write to Dr Lee about her talk?"))
     assert engine.skill is Skill.OUTREACH
     assert "a first message to Dr Lee" in text and "who are you?" in text
+
+
+def test_restoring_an_old_or_damaged_flow_state_still_works(chat: Chat, engine: GuidedEngine) -> None:
+    engine.restore({"skill": "feedback", "flow": {"flow": "feedback", "phase": "choose", "scores": "junk"}})
+    events = Chat(engine).say("2")
+    assert "Morgan says" in Chat.text(events)
+    assert not any(isinstance(e, ErrorEvent) for e in events)
+    engine.restore({"skill": "mentor_practice", "flow": {"flow": "mentor_practice", "phase": "reply"}})
+    events = Chat(engine).say("What is on your mind?")
+    assert not any(isinstance(e, ErrorEvent) for e in events)

@@ -115,6 +115,8 @@ class GuidedEngine:
         flow = state.get("flow")
         if self.skill and not (isinstance(flow, dict) and flow.get("flow") == self.skill.value):
             flow = FLOWS[self.skill]().state
+        elif self.skill:
+            flow = _with_defaults(FLOWS[self.skill], flow)
         self._state = {
             "skill": self.skill.value if self.skill else None,
             "flow": copy.deepcopy(flow) if self.skill else None,
@@ -221,6 +223,19 @@ class GuidedEngine:
         except Exception:  # the write succeeded; a failed follow-up must not hide that
             log.exception("follow-up after accept failed")
             return ""
+
+
+def _with_defaults(flow_class: type[Flow], saved: dict[str, Any]) -> dict[str, Any]:
+    """A saved flow state with any keys it lacks (older snapshots) filled from a fresh one; a key whose
+    type changed is reset rather than trusted."""
+    fresh = flow_class().state
+    merged = dict(fresh)
+    for key, value in saved.items():
+        if key not in fresh or fresh[key] is None or isinstance(value, type(fresh[key])):
+            merged[key] = value
+    if not isinstance(merged.get("i"), int) or isinstance(merged.get("i"), bool):
+        merged["i"] = 0
+    return merged
 
 
 def _explicit_skill(text: str, *, bare: bool) -> Skill | None:
