@@ -177,6 +177,7 @@ class CoachApp(App[None]):
         self.conversation_id = getattr(engine, "conversation_id", self.conversation_id)
         self.activity = ""
         self._update_status()
+        resumed = self._replay
         if self._replay:
             self._replay = False
             self.replay(engine)
@@ -185,6 +186,8 @@ class CoachApp(App[None]):
             self.set_skill(skill)
         elif self.queued:
             self._next_queued()
+        elif not resumed:
+            self.run_opening()  # the welcome: what the coach can do, and how to switch an LLM on
 
     def _next_queued(self) -> None:
         if self.queued and self.engine is not None and self.replying_to is None:
@@ -505,11 +508,14 @@ class CoachApp(App[None]):
         return [card for card in self.query(ProposalCard) if card.state == "pending"]
 
     def action_review_proposal(self) -> None:
+        """Focus the oldest undecided proposal; pressed again, the next one."""
         pending = self.pending_proposals()
         if not pending:
             self.notify("No proposed tracker change is waiting.", markup=False, timeout=3)
             return
         card = pending[0]
+        if self.focused in pending:
+            card = pending[(pending.index(self.focused) + 1) % len(pending)]
         card.focus()
         card.scroll_visible()
 

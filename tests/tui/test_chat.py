@@ -236,3 +236,20 @@ async def test_copy_draft_uses_clipboard() -> None:
         await wait_until(pilot, lambda: app.replying_to is None)
         await pilot.press("ctrl+l")
         assert app.clipboard == "Dear Ana, may I ask 20 minutes?"
+
+
+async def test_enter_in_a_burst_of_keys_sends_the_whole_line() -> None:
+    """tmux and fast typists deliver text and Enter together; Enter must not overtake the text."""
+    from textual import events
+
+    engine = FakeEngine()
+    app = make_app(engine)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.engine is not None)
+        for burst in ("first answer", "second answer"):
+            for ch in burst:
+                app.post_message(events.Key(ch if ch != " " else "space", ch))
+            app.post_message(events.Key("enter", "\r"))
+        await wait_until(pilot, lambda: len(engine.received) == 2 and app.replying_to is None)
+        assert engine.received == ["first answer", "second answer"]
+        assert app.query_one(PromptArea).text == ""

@@ -206,3 +206,23 @@ async def test_failed_accept_keeps_proposal_pending(tmp_path) -> None:
         await wait_until(pilot, lambda: app._notifications)
         assert app.query_one(ProposalCard).state == "pending"
         assert any("due date is in the past" in n.message for n in app._notifications)
+
+
+async def test_review_key_cycles_through_pending_proposals(tmp_path) -> None:
+    app, engine, tracker = app_with(tmp_path)
+    one_step = add_step_script(tracker)
+    engine.script = lambda text: [*one_step(text)[1:2], *one_step(text)]
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.tracker is not None)
+        app.query_one(PromptArea).load_text("two proposals")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(app.query(ProposalCard)) == 2 and app.replying_to is None)
+        first, second = list(app.query(ProposalCard))
+        await pilot.press("ctrl+r")
+        assert app.focused is first
+        await pilot.press("ctrl+r")
+        assert app.focused is second
+        await pilot.press("r")
+        await wait_until(pilot, lambda: second.state == "rejected")
+        await pilot.press("ctrl+r")
+        assert app.focused is first

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import TextArea
@@ -14,11 +15,13 @@ MAX_HISTORY = 200
 class PromptArea(TextArea):
     """TextArea that sends on Enter and recalls earlier prompts with Up/Down at its edges."""
 
+    # Not priority bindings: those run when the app receives the key, possibly before earlier
+    # characters (typed or sent in one burst by tmux) reach this widget, so Enter could send half a line.
     BINDINGS = [
-        Binding("enter", "submit", "Send", priority=True),
-        Binding("ctrl+j", "newline", "Newline", priority=True),
-        Binding("up", "history_previous", "History", show=False, priority=True),
-        Binding("down", "history_next", "History", show=False, priority=True),
+        Binding("enter", "submit", "Send"),
+        Binding("ctrl+j", "newline", "Newline"),
+        Binding("up", "history_previous", "History", show=False),
+        Binding("down", "history_next", "History", show=False),
     ]
 
     @dataclass
@@ -39,6 +42,20 @@ class PromptArea(TextArea):
         self.sent_history: list[str] = []
         self._history_index: int | None = None  # None = editing a new prompt
         self._draft = ""  # what was typed before browsing history
+
+    async def _on_key(self, event: events.Key) -> None:
+        # TextArea inserts a newline for Enter itself; take Enter and Ctrl+J here, in arrival order.
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.action_submit()
+            return
+        if event.key == "ctrl+j":
+            event.stop()
+            event.prevent_default()
+            self.action_newline()
+            return
+        await super()._on_key(event)
 
     def action_submit(self) -> None:
         text = self.text
