@@ -46,7 +46,7 @@ def test_regular_meeting_agenda_uses_goal_and_open_steps(
     events = chat.say("How did you prepare for your first launch?\nWhat would you cut first?")
     text = Chat.text(events)
     assert "Lead the Q3 launch end to end" in text
-    assert "Draft the launch checklist" in text
+    assert "Draft the launch checklist" in text and "overdue" not in text
     assert "How did you prepare for your first launch?" in text
     assert "by Tue 8 Dec 2026 (two days before)" in text
     assert any(isinstance(e, CitationEvent) for e in events)
@@ -134,3 +134,16 @@ def test_meeting_within_two_days_says_send_today(chat: Chat, engine: GuidedEngin
     for answer in ("Priya", "no", "tomorrow", "skip"):
         chat.say(answer)
     assert "today — the meeting is close" in Chat.text(chat.say("skip"))
+
+
+def test_overdue_steps_are_flagged_in_the_agenda(chat: Chat, engine: GuidedEngine, tracker: Tracker) -> None:
+    seed(tracker)
+    later = GuidedEngine(
+        engine.settings, services=engine.services, today=lambda: TODAY + dt.timedelta(days=9)
+    )
+    later.set_skill(Skill.SESSION_PREP)
+    chat = Chat(later)
+    chat.open()
+    for answer in ("Priya", "no", "2026-12-10", "skip"):
+        chat.say(answer)
+    assert "Draft the launch checklist (due Mon 30 Nov 2026; overdue" in Chat.text(chat.say("skip"))

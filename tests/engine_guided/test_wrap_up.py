@@ -94,3 +94,16 @@ def test_suggested_steps_can_be_taken_by_number(chat: Chat, engine: GuidedEngine
     assert str(mentor_step.owner) == "mentor"
     assert "1. Send a thank-you" not in Chat.text(mentor)  # a used suggestion is not offered again
     assert tracker.counts()["steps"] == 0
+
+
+def test_steps_are_linked_to_the_meeting_just_held(
+    chat: Chat, engine: GuidedEngine, tracker: Tracker
+) -> None:
+    from coach.tracker.proposals import propose_plan_session
+
+    tracker.apply(propose_plan_session(tracker, date=dt.date(2026, 11, 25), today=dt.date(2026, 11, 25)))
+    [session] = tracker.list_sessions()
+    engine.set_skill(Skill.NEXT_STEPS)
+    chat.open()
+    [proposal] = [e for e in chat.say("1") if isinstance(e, ProposedChange)]
+    assert proposal.proposal.payload.session_id == session.id

@@ -89,7 +89,9 @@ class SessionPrepFlow(Flow):
         steps = _open_steps(ctx, partner_id)
         steps_text = (
             "".join(
-                f"\n   - {one_line(s.what, 120)} (due {fmt_date(s.due)})" for s in steps[:MAX_STEPS_SHOWN]
+                f"\n   - {one_line(s.what, 120)} (due {fmt_date(s.due)}"
+                + (f"; {self.script.msg('overdue')})" if s.due < ctx.today else ")")
+                for s in steps[:MAX_STEPS_SHOWN]
             )
             if steps
             else " none recorded yet"

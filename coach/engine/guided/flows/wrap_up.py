@@ -18,6 +18,7 @@ FINISH = frozenset(
     {"done", "that's all", "thats all", "finish", "finished", "no more", "nothing else", "end"}
 )
 MIN_PROTEGE_STEPS = 3
+RECENT_SESSION_DAYS = 7
 
 
 class WrapUpFlow(Flow):
@@ -119,6 +120,7 @@ class WrapUpFlow(Flow):
             owner=owner,
             goal_id=_active_goal_id(ctx),
             partner_id=_only_partner_id(ctx),
+            session_id=_recent_session_id(ctx),
         )
         if isinstance(proposal, Problem):
             out.say(self.script.msg("proposal_problem", problem=relay(proposal)))
@@ -186,6 +188,19 @@ def _active_goal_id(ctx: Ctx) -> int | None:
     except Exception:
         return None
     return goals[-1].id if goals else None
+
+
+def _recent_session_id(ctx: Ctx) -> int | None:
+    """The meeting being wrapped up: the latest planned session held in the past week (or today)."""
+    try:
+        sessions = ctx.tracker.list_sessions()
+    except Exception:
+        return None
+    recent = [
+        s for s in sessions
+        if str(s.status) == "planned" and 0 <= (ctx.today - s.date).days <= RECENT_SESSION_DAYS
+    ]  # fmt: skip
+    return recent[-1].id if recent else None
 
 
 def _only_partner_id(ctx: Ctx) -> int | None:
