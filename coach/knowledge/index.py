@@ -172,7 +172,8 @@ class KnowledgeStore:
                 part = to_add[start : start + batch]
                 # Recorded before the call: a call that fails may still have written some rows.
                 added.extend(c.chunk_id for c in part)
-                self.collection.add(
+                # upsert: ids are content hashes, so a concurrent first run writing the same ids is harmless
+                self.collection.upsert(
                     ids=[c.chunk_id for c in part],
                     embeddings=vectors[start : start + batch],
                     documents=[c.embed_text for c in part],

@@ -114,13 +114,13 @@ def test_failure_while_embedding_keeps_the_previous_index(settings, make_embedde
 
 
 class _FailingCollection:
-    """A real collection whose add writes, then fails (as a full disk or a dropped connection would)."""
+    """A real collection whose upsert writes, then fails (as a full disk or a dropped connection would)."""
 
     def __init__(self, real) -> None:  # type: ignore[no-untyped-def]
         self.real = real
 
-    def add(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        self.real.add(**kwargs)
+    def upsert(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.real.upsert(**kwargs)
         raise RuntimeError("injected failure after a write")
 
     def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
