@@ -143,3 +143,40 @@ def test_dev_set_is_large_balanced_and_mostly_pairs() -> None:
         by_user.setdefault((r["skill"], r["user"]), set()).add(r["label"])
     paired = sum(1 for labels in by_user.values() if labels == {"aligned", "contradicts"})
     assert paired * 2 >= 0.8 * len(rows)
+
+
+def test_score_with_the_llm_judge_over_http(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+    import respx
+
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://llm.test/v1")
+    monkeypatch.setenv("COACH_MODEL", "judge-model")
+    answer = json.dumps({"explanation": "x", "status": "honoured", "evidence": "", "reason": "Fine."})
+    body = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "judge-model",
+        "choices": [
+            {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": answer}}
+        ],
+    }
+    source = write_lines(
+        tmp_path / "in.jsonl",
+        [
+            json.dumps(
+                {"id": "a", "skill": "feedback", "advice": "Thank you; could you give me an example?"}
+            ).encode()
+        ],
+    )
+    with respx.mock:
+        route = respx.post("http://llm.test/v1/chat/completions").mock(
+            return_value=httpx.Response(200, json=body)
+        )
+        code, out, err = run("score", str(source), "--judge", "llm", "--concurrency", "2")
+    assert code == 0, err
+    row = json.loads(out)
+    assert row["verdict"] == "aligned" and route.call_count >= 1
+    assert all(p["status"] == "honoured" for p in row["principles"])
+    assert "test" not in err
