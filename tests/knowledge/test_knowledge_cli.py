@@ -219,3 +219,12 @@ def test_escape_sequences_in_titles_never_reach_the_terminal(tmp_path: Path) -> 
     assert added.exit_code == 0 and "\x1b" not in added.output and "\x07" not in added.output
     found = run("search", "zebra agenda", "-k", "1")
     assert "Agenda tips" in found.output and "\x1b" not in found.output
+
+
+def test_reindex_refuses_a_file_that_became_unreadable_and_changes_nothing(notes: Path) -> None:
+    assert run("add", str(notes)).exit_code == 0
+    before = state()
+    notes.write_bytes(b"\x00\x01binary now")
+    result = run("reindex")
+    assert result.exit_code == 1 and "binary file" in result.output and "programme.md" in result.output
+    assert state() == before
