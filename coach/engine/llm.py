@@ -128,7 +128,8 @@ class LLMEngine:
         self.last_rehearsal_score: float | None = None
         self.skill_turns = 0  # model replies since the skill was chosen; role-play starts after one
         self._failed: tuple[str, int] | None = None  # (user text, history length before it) for retry()
-        self._agents: dict[Skill | None, Any] = {}
+        self._agents: dict[tuple[Skill | None, str], Any] = {}
+        self.rehearsal_attempts = 0
         self.tools = ToolBox(self)
 
     # ---- Engine protocol -------------------------------------------------------------------
@@ -136,6 +137,7 @@ class LLMEngine:
         self.skill = skill
         self.last_rehearsal_score = None
         self.skill_turns = 0
+        self.rehearsal_attempts = 0
 
     async def opening(self) -> AsyncIterator[Event]:
         """A fixed first line per skill (prompts/llm_openings.toml): instant, and no model call."""
@@ -143,9 +145,10 @@ class LLMEngine:
         if not text:
             yield Done()
             return
-        from langchain_core.messages import AIMessage
+        from langchain_core.messages import AIMessage, HumanMessage
 
-        self.history.append(AIMessage(text))
+        # A user line first keeps roles alternating from the start (strict chat templates need that).
+        self.history += [HumanMessage(f"(I chose the skill: {self.skill.label})"), AIMessage(text)]
         yield TextDelta(text)
         yield Done(text=text)
 
@@ -164,6 +167,7 @@ class LLMEngine:
             "history": messages_to_dict(self.history),
             "last_rehearsal_score": self.last_rehearsal_score,
             "skill_turns": self.skill_turns,
+            "rehearsal_attempts": self.rehearsal_attempts,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -178,6 +182,7 @@ class LLMEngine:
             self.history = []
         self.last_rehearsal_score = state.get("last_rehearsal_score")
         self.skill_turns = int(state.get("skill_turns") or 0)
+        self.rehearsal_attempts = int(state.get("rehearsal_attempts") or 0)
 
     async def retry(self) -> AsyncIterator[Event]:
         """Send the last failed or interrupted message again (history rolled back to before it)."""
@@ -236,7 +241,7 @@ class LLMEngine:
     async def _complete_turn(
         self, text: str, new_messages: list[Any], run: _Run, start_length: int
     ) -> AsyncIterator[Event]:
-        from langchain_core.messages import SystemMessage
+        from langchain_core.messages import HumanMessage
 
         failure = None
         async for event in self._run_with_retries(new_messages, run):
@@ -304,7 +309,8 @@ class LLMEngine:
                 revision = _Run()
                 revision_prompt = prompt("critic_revision").replace("{critique}", problems)
                 base = new_messages + run.messages
-                revise_with = [SystemMessage(revision_prompt)]
+                # As a user message: some servers accept only one system message, at the start.
+                revise_with = [HumanMessage(revision_prompt)]
                 async for event in self._run_with_retries(base + revise_with, revision):
                     if isinstance(event, ErrorEvent):
                         failure = event
@@ -332,21 +338,28 @@ class LLMEngine:
 
     # ---- pieces ----------------------------------------------------------------------------
     def _system_prompt(self) -> str:
+        """One system message (some OpenAI-compatible servers reject a second one mid-conversation)."""
         skill_prompt = prompt(f"skill_{self.skill.value}" if self.skill else "skill_none")
-        return f"{prompt('system')}\n\n{skill_prompt}"
+        text = f"{prompt('system')}\n\n{skill_prompt}"
+        if self.summary:
+            text += f"\n\n## Summary of the earlier conversation (for context)\n{self.summary}"
+        return text
 
     def _agent(self) -> Any:
-        if self.skill not in self._agents:
+        key = (self.skill, self.summary)
+        if key not in self._agents:
             from langchain.agents import create_agent
             from langchain.agents.middleware import ToolErrorMiddleware
 
-            self._agents[self.skill] = create_agent(
+            if len(self._agents) > 8:  # summaries change rarely; keep the cache small anyway
+                self._agents.clear()
+            self._agents[key] = create_agent(
                 self.model,
                 tools=self.tools.tools(),
                 system_prompt=self._system_prompt(),
                 middleware=[ToolErrorMiddleware(on_error=self.tools.on_error)],
             )
-        return self._agents[self.skill]
+        return self._agents[key]
 
     def _role_play_started(self) -> bool:
         return self.skill_turns > 0
@@ -366,7 +379,7 @@ class LLMEngine:
         yield critic.assess(judgement)
 
     async def _score_reply(self, text: str, new_messages: list[Any]) -> AsyncIterator[Event]:
-        from langchain_core.messages import SystemMessage
+        from langchain_core.messages import HumanMessage
 
         verdict = None
         async for item in self._judge(text, "rehearsal reply", user=text):
@@ -380,11 +393,12 @@ class LLMEngine:
         score = float(getattr(judgement, "score", 0.0))
         previous = self.last_rehearsal_score
         self.last_rehearsal_score = score
+        self.rehearsal_attempts += 1
         yield CritiqueEvent(
             subject="rehearsal_reply",
             judgement=judgement,
             summary=critic.summary_line(judgement),
-            attempt=1 + sum(1 for m in self.history if _is_rehearsal_note(m)),
+            attempt=self.rehearsal_attempts,
             previous_score=previous,
         )
         change = "" if previous is None else f", previous attempt {round(previous * 100)}/100"
@@ -397,7 +411,8 @@ class LLMEngine:
             .replace("{change}", change)
             .replace("{details}", details)
         )
-        new_messages.append(SystemMessage(note, additional_kwargs={"coach_note": "rehearsal"}))
+        # Inside the user's message: roles then still alternate, which strict chat templates require.
+        new_messages[0] = HumanMessage(f"{text}\n\n{note}")
 
     async def _run_with_retries(self, new_messages: list[Any], run: _Run) -> AsyncIterator[Event]:
         """Stream the agent; retry transient failures when nothing has been shown yet in this call.
@@ -446,11 +461,10 @@ class LLMEngine:
     async def _stream(self, new_messages: list[Any], run: _Run) -> AsyncIterator[Event]:
         from langchain_core.messages import AIMessage, AIMessageChunk, ToolMessage
 
-        prefix = self._prefix_messages()
         corrected_invalid = False
         stripper = StreamStripper()
         while True:
-            messages = prefix + self.history + new_messages + run.messages
+            messages = self.history + new_messages + run.messages
             agent = self._agent()
             async for mode, chunk in agent.astream(
                 {"messages": messages},
@@ -518,19 +532,12 @@ class LLMEngine:
                 continue
             return
 
-    def _prefix_messages(self) -> list[Any]:
-        from langchain_core.messages import SystemMessage
-
-        if not self.summary:
-            return []
-        return [SystemMessage(f"Summary of the earlier conversation (for context):\n{self.summary}")]
-
     async def _fit_history(self, text: str) -> AsyncIterator[Event]:
         """Summarise the oldest turns when the history would not fit the model's window."""
         window = self.settings.context_window
         headroom = max(1024, window // 4)  # room for the reply, tool results and the skill prompt
         budget = window - headroom - approx_tokens(self._system_prompt()) - approx_tokens(text)
-        used = sum(message_tokens(m) for m in self._prefix_messages() + self.history)
+        used = sum(message_tokens(m) for m in self.history)
         if used <= budget or len(self.history) <= KEEP_RECENT_MESSAGES:
             return
         cut = _turn_boundary(self.history, len(self.history) - KEEP_RECENT_MESSAGES)
@@ -572,12 +579,6 @@ def _openings() -> dict[str, str]:
 
 def _is_ai(message: Any) -> bool:
     return getattr(message, "type", "") == "ai"
-
-
-def _is_rehearsal_note(message: Any) -> bool:
-    return getattr(message, "type", "") == "system" and (
-        (getattr(message, "additional_kwargs", None) or {}).get("coach_note") == "rehearsal"
-    )
 
 
 def _clip(text: str, limit: int = 2000) -> str:

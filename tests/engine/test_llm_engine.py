@@ -428,13 +428,14 @@ def test_rehearsal_replies_are_scored_and_the_score_moves(settings: Settings, se
     assert c2.subject == c3.subject == "rehearsal_reply"
     assert c2.previous_score is None and c3.previous_score == pytest.approx(0.3)
     assert c3.attempt == 2
-    assert "I'll play your mentor" in sent_messages(route.calls[0].request)[1]["content"]
-    note = sent_messages(route.calls[2].request)[-1]
-    assert (
-        note["role"] == "system"
-        and "Score 90/100" in note["content"]
-        and "previous attempt 30/100" in note["content"]
-    )
+    assert "I'll play your mentor" in sent_messages(route.calls[0].request)[2]["content"]
+    sent = sent_messages(route.calls[2].request)
+    note = sent[-1]
+    assert note["role"] == "user" and note["content"].startswith("Thank you. Could you give me an example")
+    assert "Score 90/100" in note["content"] and "previous attempt 30/100" in note["content"]
+    # Exactly one system message, and roles alternate (strict chat templates need both).
+    roles = [m["role"] for m in sent]
+    assert roles == ["system"] + ["user", "assistant"] * 3 + ["user"]
     # The coach's role-play lines are not critiqued as advice.
     assert "Checked against" not in third[-1].text
 
@@ -464,6 +465,7 @@ def test_long_history_is_summarised_not_dropped(settings: Settings, services: Se
         "SUMMARY: wants a mentor in design." in m["content"] for m in final_request if m["role"] == "system"
     )
     assert not any("message 0" in (m.get("content") or "") for m in final_request)
+    assert [m["role"] for m in final_request].count("system") == 1
     notes = [m for m in engine.log.messages(engine.conversation_id) if m.role == "note"]
     assert notes and "Summarised" in notes[0].content
 
