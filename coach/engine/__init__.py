@@ -89,10 +89,14 @@ def _resume(inner: Any, log: Any, conversation_id: str, mode: str) -> None:
 def _history_from_log(log: Any, conversation_id: str) -> list[Any]:
     from langchain_core.messages import AIMessage, HumanMessage
 
-    history: list[Any] = []
+    turns: list[tuple[str, str]] = []
     for message in log.messages(conversation_id):
-        if message.role == "user":
-            history.append(HumanMessage(message.content))
-        elif message.role == "assistant" and message.content.strip():
-            history.append(AIMessage(message.content))
-    return history
+        if message.role not in ("user", "assistant") or not message.content.strip():
+            continue
+        if turns and turns[-1][0] == message.role:  # keep roles alternating: merge neighbours
+            turns[-1] = (message.role, f"{turns[-1][1]}\n\n{message.content}")
+        else:
+            turns.append((message.role, message.content))
+    if turns and turns[0][0] == "assistant":
+        turns.insert(0, ("user", "(Continuing an earlier conversation.)"))
+    return [HumanMessage(text) if role == "user" else AIMessage(text) for role, text in turns]

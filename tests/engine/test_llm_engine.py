@@ -588,3 +588,21 @@ def test_summary_falls_back_to_first_lines_when_the_model_cannot_summarise(
     assert texts(events).startswith("Still here.")
     system = [m["content"] for m in sent_messages(route.calls.last.request) if m["role"] == "system"]
     assert any("User: message 0" in c for c in system)  # the old turns survive as a summary
+
+
+@respx.mock
+def test_a_guided_conversation_continues_in_llm_mode(settings: Settings, services: Services) -> None:
+    guided = create_engine(Settings(home=settings.home), services=services)
+    guided.set_skill(Skill.GOALS)
+    run_iter(guided.opening())
+    run(guided, "I want to move into product management")
+    route = respx.post(COMPLETIONS).mock(return_value=text_response("Let's continue."))
+    llm = create_engine(settings, services=services, conversation_id=guided.conversation_id)
+    assert llm.mode == "llm" and llm.skill == Skill.GOALS
+    run(llm, "What next?")
+    sent = sent_messages(route.calls.last.request)
+    roles = [m["role"] for m in sent]
+    assert roles[0] == "system" and roles[1] == "user" and roles[-1] == "user"
+    assert all(a != b for a, b in zip(roles[1:], roles[2:], strict=False))  # alternating
+    assert any("product management" in m["content"] for m in sent)
+    assert llm.log.get(llm.conversation_id).mode == "llm"
