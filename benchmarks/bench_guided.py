@@ -71,6 +71,15 @@ CONVERSATIONS: dict[str | None, list[str]] = {
 }  # fmt: skip
 
 
+WARM_UP_QUERIES = [
+    "warm up the model",
+    "what does a sponsor do",
+    "how long should a mentoring relationship last and how do I end it well",
+    "confidentiality",
+    "reverse mentoring with a younger colleague in another company",
+]
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -79,7 +88,17 @@ def pct(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each conversation is replayed")
+    parser.add_argument(
+        "--blas-threads",
+        type=int,
+        default=0,
+        help="set OPENBLAS_NUM_THREADS before numpy loads (0 = leave as the app runs today). On a busy "
+        "machine, multi-threaded BLAS on one short query spins and waits: compare 0 with 1.",
+    )
     args = parser.parse_args()
+    if args.blas_threads:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(args.blas_threads)
     os.environ.setdefault("COACH_HOME", tempfile.mkdtemp(prefix="coach-bench-guided-"))
     for var in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "COACH_MODEL"):
         os.environ.pop(var, None)
@@ -92,15 +111,27 @@ def main() -> None:
     services = Services(settings)
     started = time.perf_counter()
     services.warm_up()
-    services.retriever.search("warm up the model", k=1)
     print(f"data dir: {settings.data_dir}")
-    print(f"warm-up (open index, load model, rubric, tracker): {time.perf_counter() - started:.2f} s")
+    print(f"OPENBLAS_NUM_THREADS={os.environ.get('OPENBLAS_NUM_THREADS', '(unset)')}")
+    print(f"open index, load model, rubric, tracker: {time.perf_counter() - started:.2f} s")
+    # The first few forward passes after loading are slow (weights paged in, BLAS set up): warm up like the
+    # app does in its background worker, with queries unlike the ones measured below.
+    started = time.perf_counter()
+    for query in WARM_UP_QUERIES:
+        services.retriever.search(query, k=3)
+    print(f"first {len(WARM_UP_QUERIES)} searches (warm-up): {time.perf_counter() - started:.2f} s")
+    print(
+        "load average (1, 5, 15 min): "
+        + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        + f" on {os.cpu_count()} CPUs (the machine is shared)"
+    )
 
     timings: dict[str, list[float]] = {}
     slowest: list[tuple[float, str, str]] = []
+    by_round: list[tuple[int, float]] = []
 
     async def replay() -> None:
-        for _ in range(args.rounds):
+        for round_no in range(args.rounds):
             for skill, messages in CONVERSATIONS.items():
                 engine = create_engine(settings, services=services)
                 engine.set_skill(skill)
@@ -114,6 +145,7 @@ def main() -> None:
                     name = skill or "free"
                     timings.setdefault(name, []).append(elapsed)
                     slowest.append((elapsed, name, message[:50].replace("\n", " ")))
+                    by_round.append((round_no, elapsed))
 
     asyncio.run(replay())
     print(f"\nGuided turn latency, ms ({args.rounds} rounds; target <= 100 ms per turn)")
@@ -131,6 +163,14 @@ def main() -> None:
     )
     over = sum(v > 100 for v in every)
     print(f"  turns over 100 ms: {over} of {len(every)}")
+    first_round = [v for r, v in by_round if r == 0]
+    later = [v for r, v in by_round if r > 0]
+    if later:
+        print(
+            f"  first round (every query new): median {statistics.median(first_round):.1f}, "
+            f"max {max(first_round):.1f}; later rounds: median {statistics.median(later):.1f}, "
+            f"max {max(later):.1f}"
+        )
     print("\nSlowest turns:")
     for elapsed, name, message in sorted(slowest, reverse=True)[:5]:
         print(f"  {elapsed:7.1f} ms  {name:<16} {message!r}")
