@@ -43,6 +43,12 @@ MAX_MESSAGE_CHARS = 20_000
 CHARS_PER_TOKEN = 4  # approximate: get_num_tokens would try to download a tokenizer
 KEEP_RECENT_MESSAGES = 4
 MAX_TOOL_ERRORS_PER_TURN = 3
+RETRY_REASONS = {
+    "rate_limit": "The server is rate-limiting requests (429)",
+    "server": "The server had an error",
+    "timeout": "The server did not answer in time",
+    "connection": "Could not reach the server",
+}
 
 
 class EngineConfigError(ValueError):
@@ -439,8 +445,9 @@ class LLMEngine:
                         yield failure.event
                         return
                     attempt += 1
+                    reason = RETRY_REASONS.get(failure.event.kind, "The request failed")
                     yield Notice(
-                        f"{failure.event.message.split('.')[0]}; retrying in {wait:.1f} s "
+                        f"{reason}; retrying in {wait:.1f} s "
                         f"(attempt {attempt + 1} of {self.settings.max_retries + 1}).",
                         kind="retry",
                     )
