@@ -59,7 +59,7 @@ def _detail(exc: BaseException, settings: Settings) -> str:
         message = str(getattr(exc, "message", "") or exc)
     key = settings.api_key.get_secret_value() if settings.api_key else ""
     text = " ".join(strip_control(redact(message, (key,))).split())
-    return text[:SERVER_DETAIL_CHARS]
+    return text[:SERVER_DETAIL_CHARS].rstrip(" .") or "no details"
 
 
 def classify(exc: BaseException, settings: Settings) -> Failure:
