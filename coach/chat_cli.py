@@ -227,13 +227,18 @@ def _read_line(prompt_text: str) -> str | None:
     try:
         if prompt_text:
             return input(prompt_text)
-        line = sys.stdin.readline()
+        buffer = getattr(sys.stdin, "buffer", None)
+        if buffer is None:
+            line = sys.stdin.readline()
+        else:  # bytes per line, so one bad line does not take the rest of the input with it
+            raw = buffer.readline()
+            line = raw.decode("utf-8")
     except EOFError:
         return None
     except UnicodeDecodeError:
-        sys.stderr.write("error: that input was not valid UTF-8 text; nothing was sent\n")
+        sys.stderr.write("error: that line was not valid UTF-8 text; it was skipped\n")
         return ""
-    return None if line == "" else line.rstrip("\n")
+    return None if line == "" else line.rstrip("\r\n")
 
 
 def _command(text: str, engine: Any, run: Callable[[AsyncIterator[Event]], None], err: TextIO) -> str | None:

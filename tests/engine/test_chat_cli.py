@@ -181,3 +181,11 @@ def test_ask_in_guided_mode_answers_once() -> None:
     assert result.output.strip()
     (info,) = ConversationLog.open().list()
     assert info.skill == "outreach" and info.mode == "guided"
+
+
+def test_chat_skips_a_non_utf8_line_and_carries_on() -> None:
+    result = invoke("chat", input=b"\xff\xfe bad bytes\nHow do I find a mentor?\n")
+    assert result.exit_code == 0
+    assert "not valid UTF-8" in result.output
+    user = [m.content for m in ConversationLog.open().messages(only_conversation()) if m.role == "user"]
+    assert user == ["How do I find a mentor?"]
