@@ -7,6 +7,7 @@ from typing import Any
 
 from coach.engine.guided.flow import Ctx, Out
 from coach.engine.guided.guidance import Cited
+from coach.engine.guided.script import load_script
 from coach.engine.guided.text import one_line
 
 log = logging.getLogger(__name__)
@@ -106,7 +107,7 @@ def cite_violations(ctx: Ctx, judgement: Any, skill: str, out: Out, *, limit: in
             passages.append(cards[0])
         else:
             passages += ctx.guidance.search(one_line(f"{p.title}. {p.reason}", 300), k=1, skill=skill)
-    out.cite(passages, lead="Guidance behind these checks")
+    out.cite(passages, lead=load_script("common").msg("lead_checks"))
 
 
 def _principle_cards(principle_id: str) -> list[Cited]:

@@ -69,7 +69,7 @@ class Out:
             text = "\n\n" + text
         self.events.append(TextDelta(text))
 
-    def cite(self, passages: list[Cited], *, lead: str = "Guidance") -> list[Cited]:
+    def cite(self, passages: list[Cited], *, lead: str = "") -> list[Cited]:
         """Emit a CitationEvent per new passage and say which cards the reply draws on."""
         fresh = []
         for p in passages:
@@ -81,7 +81,7 @@ class Out:
             self.events.append(CitationEvent(p.card_id, p.title, p.citation, p.text, p.score))
         if fresh:
             titles = "; ".join(f"*{p.title}*" for p in fresh)
-            self.say(f"{lead}: {titles}.")
+            self.say(f"{lead or load_script('common').msg('lead_guidance')}: {titles}.")
         return fresh
 
     def propose(self, proposal: Any) -> None:
@@ -95,7 +95,7 @@ class Out:
         )
         warnings = [clean(str(w)) for w in getattr(proposal, "warnings", None) or []]
         if warnings:
-            self.say("Note: " + " ".join(warnings))
+            self.say(load_script("common").msg("note", text=" ".join(warnings)))
 
     def critique(
         self, subject: str, judgement: Any, summary: str, attempt: int, previous: float | None
@@ -203,7 +203,13 @@ class Flow:
         shown = [s for s in self.steps if self.applies(s)]
         number = f"({shown.index(step) + 1}/{len(shown)}) " if step in shown else ""
         previous = self.answers.get(step.id)
-        again = f"\n\nYour earlier answer: {previous}" if isinstance(previous, str) and previous else ""
+        if isinstance(previous, list):
+            previous = "; ".join(str(p) for p in previous)
+        again = (
+            "\n\n" + load_script("common").msg("earlier_answer", answer=previous)
+            if isinstance(previous, str) and previous
+            else ""
+        )
         out.say(prefix + number + self.question_text(ctx, step) + again)
 
     def question_text(self, ctx: Ctx, step: Step) -> str:
@@ -225,7 +231,7 @@ class Flow:
             prefilled = self.state.get("prefilled", [])
             if self.steps[self.state["i"]].id in prefilled:
                 prefilled.remove(self.steps[self.state["i"]].id)
-            self.ask_current(ctx, out, prefix="Back a step. ")
+            self.ask_current(ctx, out, prefix=load_script("common").msg("back_prefix") + " ")
             return
         if word in HELP:
             out.say(step.hint.strip() or load_script("common").msg("help"))
@@ -248,8 +254,8 @@ class Flow:
         self.advance(ctx, out)
 
     def why_required(self, step: Step) -> str:
-        reason = step.hint.strip() or "the result cannot be composed without it"
-        return f"This one cannot be skipped: {reason}"
+        common = load_script("common")
+        return common.msg("cannot_skip", reason=step.hint.strip() or common.msg("cannot_skip_default"))
 
     def advance(self, ctx: Ctx, out: Out) -> None:
         self.state["i"] += 1

@@ -80,7 +80,7 @@ def answer_freely(ctx: Ctx, text: str, out: Out, *, current: Skill | None = None
                 f"- From your document **{one_line(p.title, 80)}**:\n{quote(first_sentences(p.text, 2))}"
             )
     out.say("\n".join(lines))
-    out.cite(passages, lead="Sources")
+    out.cite(passages, lead=common.msg("lead_sources"))
     skill = detect_skill(text) or _skill_of(passages)
     if skill is not None and skill != current:
         out.say(common.msg("free_suggest", label=skill.label, id=skill.value))

@@ -18,6 +18,7 @@ from coach.engine.guided.critique import (
 )
 from coach.engine.guided.flow import SKIP, Ctx, Flow, Out, command
 from coach.engine.guided.scenarios import FeedbackScenario, feedback_scenarios
+from coach.engine.guided.script import load_script
 from coach.engine.guided.text import one_line, quote
 from coach.skills import Skill
 
@@ -105,7 +106,7 @@ class FeedbackFlow(Flow):
         if self.state["scenario"] == "own":
             return FeedbackScenario(
                 id="own",
-                title="Your own situation",
+                title=self.script.msg("own_title"),
                 situation=self.answers.get("situation", ""),
                 mentor=self.script.msg("own_mentor"),
                 feedback=[self.answers.get("feedback", "")],
@@ -121,7 +122,7 @@ class FeedbackFlow(Flow):
         scenario = self._scenario()
         self.state["phase"] = "reply"
         lines = "\n>\n".join(quote(line) for line in scenario.feedback)
-        lead = "Again, from the top. " if again else ""
+        lead = load_script("common").msg("again_prefix") + " " if again else ""
         mentor = scenario.mentor[0].upper() + scenario.mentor[1:]
         out.say(lead + self.script.msg("deliver", situation=scenario.situation, mentor=mentor, lines=lines))
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from coach.engine.guided.flow import Ctx, Flow, Out
 from coach.engine.guided.records import Problem, propose
-from coach.engine.guided.script import Step, render
+from coach.engine.guided.script import Step, load_script, render
 from coach.engine.guided.text import one_line, split_items
 from coach.skills import Skill
 
@@ -93,7 +93,7 @@ class GoalsFlow(Flow):
             self.fixed_cards(ctx, "summary")
             # plus what the guidance says about this person's own need, in their words
             + ctx.guidance.search(one_line(" ".join([a["need"], *gaps]), 500), k=2, skill="goals"),
-            lead="Drawn from",
+            lead=load_script("common").msg("lead_drawn_from"),
         )
         title = one_line(goals[0] if goals else a["need"], 190)
         goal = propose(

@@ -17,7 +17,7 @@ from coach.engine.guided.critique import (
 )
 from coach.engine.guided.flow import BACK, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, propose
-from coach.engine.guided.script import Step, load_script, render
+from coach.engine.guided.script import Step, fill, load_script, render
 from coach.engine.guided.text import one_line, quote
 from coach.skills import Skill
 
@@ -59,7 +59,7 @@ class OutreachFlow(Flow):
         elif word in BACK and self.answers.get("recipient"):
             # after a composed draft: back to the last question, every answer kept
             self.state.update(phase="asking", i=len(self.steps) - 1, prefilled=[])
-            self.ask_current(ctx, out, prefix="Back a step. ")
+            self.ask_current(ctx, out, prefix=load_script("common").msg("back_prefix") + " ")
         elif phase == "mode" and len(text) < MIN_DRAFT_CHARS:
             out.say(self.script.msg("mode_question"))
         elif len(text) < MIN_DRAFT_CHARS:
@@ -148,13 +148,18 @@ class OutreachFlow(Flow):
             lines.append(line)
         out.say(self.script.msg("anatomy_lead") + "\n" + "\n".join(lines))
         failed = [check["card"] for check, ok in results if not ok]
-        out.cite(ctx.guidance.cards(list(dict.fromkeys(failed))), lead="Guidance behind the failed checks")
+        lead = load_script("common").msg("lead_failed_checks")
+        out.cite(ctx.guidance.cards(list(dict.fromkeys(failed))), lead=lead)
 
     def _propose_save(self, ctx: Ctx, draft: str, out: Out) -> None:
         recipient = self.state.get("recipient") or _greeted(draft) or "prospective mentor"
         subject, body = _split_subject(draft)
         partner = find_partner(ctx, recipient)
-        fields = {"name": one_line(f"Outreach to {recipient}", 100), "body": body, "subject": subject}
+        fields = {
+            "name": one_line(_phrase("draft_name", recipient=recipient), 100),
+            "body": body,
+            "subject": subject,
+        }
         if partner is not None and getattr(partner, "id", None) is not None:
             fields["partner_id"] = partner.id
         proposal = propose(ctx, "save_draft", **fields)
@@ -194,29 +199,37 @@ def _name_of(recipient: str) -> str:
     return one_line(name or recipient, 80)
 
 
+def _phrase(key: str, **values: str) -> str:
+    return fill(load_script("outreach").data["phrases"][key], **values)
+
+
+def _lower_first(text: str) -> str:
+    return text[0].lower() + text[1:] if text else text
+
+
 def _sentence(text: str) -> str:
     text = one_line(text, 400).strip()
     if text.startswith("["):
         return text
     if not re.match(r"(?i)^(i|i'm|i am|my)\b", text):
-        text = "I'm " + text[0].lower() + text[1:] if text else text
+        text = _phrase("about_you", text=_lower_first(text)) if text else text
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _admire_line(answer: str | None, placeholder: str) -> str:
     if not answer:
-        return f"I particularly admired {placeholder}."
-    text = one_line(answer, 400)
+        return _phrase("admire", text=placeholder)
+    text = one_line(answer, 400).rstrip(".")
     if re.match(r"(?i)^i\b", text):
-        return text if text.endswith((".", "!")) else text + "."
-    return f"I particularly admired {text[0].lower() + text[1:]}" + ("" if text.endswith(".") else ".")
+        return text if text.endswith("!") else text + "."
+    return _phrase("admire", text=_lower_first(text))
 
 
 def _question_line(answer: str | None, placeholder: str) -> str:
     text = one_line(answer, 400) if answer else placeholder
     if answer and not text.endswith("?"):
         text = text.rstrip(".") + "?"
-    return f"I'd really value your view on one question: {text}"
+    return _phrase("question", text=text)
 
 
 def _ask_line(answer: str) -> str:
@@ -224,7 +237,7 @@ def _ask_line(answer: str) -> str:
     if re.match(r"(?i)^(would|could|can|might|may|do|are|is)\b", text) or text.endswith("?"):
         return text if text.endswith("?") else text + "?"
     text = re.sub(r"(?i)^(ask (for|them for)|i'd like|i would like|just)\s+", "", text)
-    return f"Would you have time for {text} in the next few weeks? I'll fit around your diary."
+    return _phrase("ask", text=text)
 
 
 def _offer_line(answer: str | None) -> str:
@@ -233,37 +246,11 @@ def _offer_line(answer: str | None) -> str:
     text = one_line(answer, 300).rstrip(".")
     if re.match(r"(?i)^(i|i'd|i'm|happy|glad)\b", text):
         return f"\n\n{text}."
-    text = text[0].lower() + text[1:]
-    if re.match(r"^(to )?[a-z]+(e|ing)?\b", text) and text.split()[0] in _OFFER_VERBS:
-        return f"\n\nIn return, I'd be glad to {text}."
-    return f"\n\nIn return, I can offer {text}."
-
-
-_OFFER_VERBS = frozenset(
-    [
-        "share",
-        "send",
-        "help",
-        "introduce",
-        "give",
-        "offer",
-        "test",
-        "review",
-        "run",
-        "write",
-        "present",
-        "connect",
-        "show",
-        "teach",
-        "pass",
-        "lend",
-        "support",
-        "build",
-        "try",
-        "read",
-        "comment",
-    ]
-)
+    text = _lower_first(text)
+    verbs = load_script("outreach").data["offer_verbs"]
+    if text.split()[0] in verbs:
+        return "\n\n" + _phrase("offer_verb", text=text)
+    return "\n\n" + _phrase("offer_thing", text=text)
 
 
 def _subject(admire: str | None, question: str | None) -> str:
@@ -271,9 +258,8 @@ def _subject(admire: str | None, question: str | None) -> str:
     source = admire or question or ""
     words = re.split(r"[,;.!?]", source, maxsplit=1)[0].split()[:7]
     if not words:
-        return "A short question"
-    topic = " ".join(words)
-    return f"Question about {topic[0].lower() + topic[1:]}"
+        return _phrase("subject_default")
+    return _phrase("subject", topic=_lower_first(" ".join(words)))
 
 
 def _split_subject(draft: str) -> tuple[str, str]:

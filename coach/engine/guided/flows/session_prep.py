@@ -10,7 +10,7 @@ from typing import Any
 
 from coach.engine.guided.flow import NO, YES, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, fmt_date, parse_date, propose
-from coach.engine.guided.script import Step, fill, render
+from coach.engine.guided.script import Step, fill, load_script, render
 from coach.engine.guided.text import one_line, split_items
 from coach.skills import Skill
 
@@ -135,7 +135,7 @@ class SessionPrepFlow(Flow):
         # and whatever the guidance says about this meeting's purpose, in the user's words
         if a.get("purpose"):
             passages += ctx.guidance.search(purpose, k=1, skill="session_prep")
-        out.cite(passages, lead="Drawn from")
+        out.cite(passages, lead=load_script("common").msg("lead_drawn_from"))
 
         session = propose(
             ctx,
@@ -218,7 +218,7 @@ class SessionPrepFlow(Flow):
             "record_partner",
             "partner",
         ):
-            return "Say **agreement** to record the structure you agree at the meeting."
+            return self.script.msg("say_agreement")
         return ""
 
 

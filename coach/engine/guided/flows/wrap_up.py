@@ -10,7 +10,7 @@ from typing import Any
 
 from coach.engine.guided.flow import Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, parse_date, propose, relay
-from coach.engine.guided.script import Step
+from coach.engine.guided.script import Step, load_script
 from coach.engine.guided.text import one_line
 from coach.skills import Skill
 
@@ -165,7 +165,7 @@ class WrapUpFlow(Flow):
             out.say(self.script.msg(key, count=protege))
             return
         out.say(self.script.msg("summary", protege=protege, mentor=mentor))
-        out.cite(self.fixed_cards(ctx, "summary"), lead="Drawn from")
+        out.cite(self.fixed_cards(ctx, "summary"), lead=load_script("common").msg("lead_drawn_from"))
         self.state["phase"] = "done"
 
     def wants_after_done(self, word: str) -> bool:
