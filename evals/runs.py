@@ -210,6 +210,7 @@ def score_replies(replies: list[Reply], judge: Any, coach: str, judge_name: str)
     report = RunReport(coach=coach, judge=judge_name)
     per_skill: dict[str, list[float]] = defaultdict(list)
     aligned: dict[str, int] = defaultdict(int)
+    unscored: dict[str, int] = defaultdict(int)
     principles: dict[str, dict[str, int]] = defaultdict(lambda: {"honoured": 0, "violated": 0})
     for reply in replies:
         if reply.error:
@@ -221,6 +222,9 @@ def score_replies(replies: list[Reply], judge: Any, coach: str, judge_name: str)
             judgement = judge.judge(text, reply.skill, reply.user)
         except ValueError as exc:
             report.errors.append(f"{reply.scenario} turn {reply.turn}: {exc}")
+            continue
+        if not judgement.applicable:
+            unscored[reply.skill] += 1  # a menu or a question: no principle applies, nothing to score
             continue
         per_skill[reply.skill].append(judgement.score)
         aligned[reply.skill] += judgement.verdict == "aligned"
@@ -244,6 +248,7 @@ def score_replies(replies: list[Reply], judge: Any, coach: str, judge_name: str)
                 "replies": len(scores),
                 "mean_score": round(sum(scores) / len(scores), 4),
                 "aligned_rate": round(aligned[skill.value] / len(scores), 4),
+                "unscored": unscored[skill.value],
             }
     report.principles = dict(sorted(principles.items()))
     return report
@@ -269,10 +274,16 @@ def print_report(report: dict[str, Any]) -> None:
 
     console = Console() if sys.stdout.isatty() else Console(width=120)
     table = Table(title=f"Coach run ({report['coach']} coach, {report['judge']} judge)")
-    for column in ("skill", "replies", "mean score", "aligned"):
+    for column in ("skill", "scored replies", "mean score", "aligned", "no principle applied"):
         table.add_column(column, justify="left" if column == "skill" else "right")
     for skill, m in report["skills"].items():
-        table.add_row(skill, str(m["replies"]), f"{m['mean_score']:.3f}", f"{m['aligned_rate']:.0%}")
+        table.add_row(
+            skill,
+            str(m["replies"]),
+            f"{m['mean_score']:.3f}",
+            f"{m['aligned_rate']:.0%}",
+            str(m.get("unscored", 0)),
+        )
     console.print(table)
     principles = Table(title="Per principle (replies)")
     for column in ("principle", "honoured", "violated"):

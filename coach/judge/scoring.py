@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from coach.judge.rubric import Principle
 
-BASE = 0.4  # text that touches no principle leans aligned, but weakly
+BASE = -0.15  # text that shows no principle is not confirmed as aligned (scores 0.45)
 HONOUR_GAIN = 0.55
 VIOLATION_COST = 2.2
 SLOPE = 1.3
