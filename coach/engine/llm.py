@@ -288,6 +288,17 @@ class LLMEngine:
             yield Done(text=reply)
             return
 
+        if not reply.strip() and not any(getattr(m, "type", "") == "tool" for m in run.messages):
+            self.history.extend(new_messages)
+            self._failed = (text, start_length)
+            yield ErrorEvent(
+                "The model sent an empty reply. Your message is kept; use /retry or rephrase it.",
+                kind="other",
+                retryable=True,
+            )
+            yield Done()
+            return
+
         # The critic: only on the coach's own advice (role-play lines are scored on the user's side).
         note = ""
         revised_for: list[str] = []

@@ -607,3 +607,13 @@ def test_a_guided_conversation_continues_in_llm_mode(settings: Settings, service
     assert all(a != b for a, b in zip(roles[1:], roles[2:], strict=False))  # alternating
     assert any("product management" in m["content"] for m in sent)
     assert llm.log.get(llm.conversation_id).mode == "llm"
+
+
+@respx.mock
+def test_an_empty_reply_is_reported_and_can_be_retried(settings: Settings, services: Services) -> None:
+    respx.post(COMPLETIONS).mock(side_effect=[text_response(""), text_response("A real answer.")])
+    engine = create_engine(settings, services=services)
+    (error,) = errors(run(engine, "hello"))
+    assert error.retryable and "empty reply" in error.message
+    assert texts(run_iter(engine.retry())).startswith("A real answer.")
+    assert user_messages(engine) == ["hello"]
