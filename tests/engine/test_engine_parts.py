@@ -101,3 +101,17 @@ def test_only_high_severity_violations_trigger_a_revision() -> None:
     assert [p.title for p in verdict.blocking] == ["Serious"]
     note = critic.checked_note(4, ["Serious"])
     assert note == "Checked against 4 guidance principles; revised once for: Serious."
+
+
+def test_every_tool_a_prompt_names_exists(coach_home: Path) -> None:
+    import re
+
+    from coach.engine.llm import LLMEngine
+    from coach.resources import prompts_dir
+
+    engine = LLMEngine(Settings(home=coach_home), chat_model=object())
+    names = {tool.name for tool in engine.tools.tools()}
+    assert {"search_guidance", "critique_text", "add_step", "record_goal", "plan_session"} <= names
+    for path in prompts_dir().glob("*.md"):
+        for name in re.findall(r"`([a-z]+_[a-z_]+)`", path.read_text(encoding="utf-8")):
+            assert name in names, f"{path.name} names a tool that does not exist: {name}"
