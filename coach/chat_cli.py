@@ -122,7 +122,8 @@ class Renderer:
                 self.errors.append(event)
                 self.write(self.stripper.flush())
                 self.newline()
-                self.err.write(f"error: {strip_control(message)}\n")
+                hint = " (type /retry to send it again)" if event.retryable else ""
+                self.err.write(f"error: {strip_control(message)}{hint}\n")
             case Done():
                 self.write(self.stripper.flush())
                 self.newline()

@@ -281,7 +281,7 @@ class LLMEngine:
             self._failed = (text, start_length)
             yield ErrorEvent(
                 "The reply was cut off before the server finished it; what arrived is kept above. "
-                "Use /retry to ask again.",
+                "Retry to ask again.",
                 kind="connection",
                 retryable=True,
             )
@@ -292,7 +292,7 @@ class LLMEngine:
             self.history.extend(new_messages)
             self._failed = (text, start_length)
             yield ErrorEvent(
-                "The model sent an empty reply. Your message is kept; use /retry or rephrase it.",
+                "The model sent an empty reply. Your message is kept; retry, or rephrase it.",
                 kind="other",
                 retryable=True,
             )
@@ -468,7 +468,7 @@ class LLMEngine:
                     yield ErrorEvent(
                         "The reply was cut off mid-way ("
                         + failure.event.message.rstrip(".")
-                        + "). What arrived is kept above; use /retry to ask again.",
+                        + "). What arrived is kept above; retry to ask again.",
                         kind=failure.event.kind,
                         retryable=True,
                     )

@@ -189,3 +189,14 @@ def test_chat_skips_a_non_utf8_line_and_carries_on() -> None:
     assert "not valid UTF-8" in result.output
     user = [m.content for m in ConversationLog.open().messages(only_conversation()) if m.role == "user"]
     assert user == ["How do I find a mentor?"]
+
+
+@respx.mock
+def test_chat_offers_retry_after_a_server_error_and_retry_works(llm_env: None) -> None:
+    respx.post(COMPLETIONS).mock(side_effect=[error_response(503, "overloaded"), text_response("Back now.")])
+    result = invoke("chat", input="hello\n/retry\n")
+    assert result.exit_code == 0
+    assert "(503)" in result.output and "type /retry to send it again" in result.output
+    assert "Back now." in result.output
+    user = [m.content for m in ConversationLog.open().messages(only_conversation()) if m.role == "user"]
+    assert user == ["hello"]

@@ -266,7 +266,7 @@ def test_stream_cut_mid_reply_keeps_the_text_and_offers_retry(settings: Settings
     shown = texts(events)
     assert shown and "The first part".startswith(shown[:10])
     (error,) = errors(events)
-    assert error.retryable and "cut off" in error.message and "/retry" in error.message
+    assert error.retryable and "cut off" in error.message and "retry" in error.message
     logged = engine.log.messages(engine.conversation_id)
     assert logged[-1].role == "assistant" and logged[-1].status == "interrupted"
     assert logged[-1].content == shown
