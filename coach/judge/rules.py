@@ -198,6 +198,9 @@ class RuleJudge:
         for n_start, n_end in pre:
             # A negator may overlap the start of the behaviour ("doesn't have to be in your company").
             if clause.start <= n_start < start and words_between(norm, n_end, start) <= self._window:
+                # "name what isn't working and ask how..." - a descriptive negation ends at "and".
+                if _DESCRIPTIVE_NEGATOR.fullmatch(norm[n_start:n_end]) and _AND.search(norm, n_end, start):
+                    continue
                 count += 1
         for n_start, n_end in post:
             if n_start >= end and n_end <= clause.end and words_between(norm, end, n_start) <= self._window:
@@ -298,6 +301,11 @@ class RuleJudge:
         return Judgement(verdict, score, results, judge=self.name)
 
 
+_DESCRIPTIVE_NEGATOR = re.compile(
+    r"(?:isn't|aren't|wasn't|weren't|is not|are not|was not|were not|not|doesn't|didn't|does not|did not|"
+    r"can't|cannot|won't|will not|hasn't|haven't)"
+)
+_AND = re.compile(r"\s(?:and|but|so|then)\s")
 _ADDRESSES_SOMEONE = re.compile(r"\b(?:you|your|you're|you'll|you've)\b")
 # A sentence that opens with an instruction ("Take the promotion.") is telling someone what to do.
 _IMPERATIVE = re.compile(
