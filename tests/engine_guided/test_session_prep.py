@@ -7,7 +7,7 @@ import datetime as dt
 from guided_support import TODAY, Chat
 
 from coach.engine.guided.engine import GuidedEngine
-from coach.events import CitationEvent, ProposedChange
+from coach.events import CitationEvent, CritiqueEvent, ProposedChange
 from coach.skills import Skill
 from coach.tracker import Tracker
 from coach.tracker.proposals import propose_add_step, propose_record_goal, propose_record_partner
@@ -147,3 +147,32 @@ def test_overdue_steps_are_flagged_in_the_agenda(chat: Chat, engine: GuidedEngin
     for answer in ("Priya", "no", "2026-12-10", "skip"):
         chat.say(answer)
     assert "Draft the launch checklist (due Mon 30 Nov 2026; overdue" in Chat.text(chat.say("skip"))
+
+
+def test_the_agenda_is_checked_by_the_judge(chat: Chat, engine: GuidedEngine, services) -> None:  # noqa: ANN001
+    engine.set_skill(Skill.SESSION_PREP)
+    chat.open()
+    for answer in ("Priya", "no", "2026-12-10", "skip"):
+        chat.say(answer)
+    events = chat.say("skip")
+    assert "Checked against" in Chat.text(events) and "no contradiction found" in Chat.text(events)
+
+    class Objecting:
+        """A judge that finds a contradiction: the coach must show it, not hide it."""
+
+        def judge(self, text, skill, user=""):  # noqa: ANN001, ANN202
+            from guided_support import KeywordJudgement, KeywordResult
+
+            problem = KeywordResult(
+                "x", "Prepare an agenda", "violated", "high", "agenda", "missing", "add one"
+            )
+            return KeywordJudgement("contradicts", 0.2, [problem])
+
+    services._judge = Objecting()
+    chat.say("start over")
+    for answer in ("Priya", "no", "2026-12-10", "skip"):
+        chat.say(answer)
+    events = chat.say("skip")
+    [critique] = [e for e in events if isinstance(e, CritiqueEvent)]
+    assert critique.subject == "advice"
+    assert "may go against: Prepare an agenda" in Chat.text(events)

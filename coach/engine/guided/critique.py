@@ -129,6 +129,24 @@ def _principle_cards(principle_id: str) -> list[Cited]:
     ]
 
 
+def self_check(ctx: Ctx, text: str, skill: str, out: Out) -> None:
+    """The judge as critic of the coach's own composed advice (goal summary, agenda, wrap-up): a footnote
+    saying how many principles it was checked against, and a CritiqueEvent if anything contradicts them."""
+    try:
+        judgement = run_judge(ctx, text, skill)
+    except JudgeFailed:
+        return  # the composed result stands; the critic is a safety net, not a gate
+    common = load_script("common")
+    checked = len([p for p in results(judgement) if p.status != "not_applicable"])
+    violated = [p for p in results(judgement) if p.status == "violated"]
+    if violated:
+        titles = ", ".join(one_line(p.title, 80) for p in violated)
+        out.critique("advice", judgement, summary(judgement, "Advice"), 1, None)
+        out.say(common.msg("self_check_problem", count=checked, titles=titles))
+    else:
+        out.say(common.msg("self_check_ok", count=checked))
+
+
 class Attempts:
     """Scores of successive attempts, kept in the flow state (JSON): first, best, latest."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from coach.engine.guided.critique import self_check
 from coach.engine.guided.flow import Ctx, Flow, Out
 from coach.engine.guided.records import Problem, propose
 from coach.engine.guided.script import Step, load_script, render
@@ -79,22 +80,22 @@ class GoalsFlow(Flow):
             return "\n".join(f"- {one_line(i, 200)}" for i in items) if items else f"- {empty}"
 
         out.say(self.script.msg("summary_lead"))
-        out.say(
-            render(
-                "goal_summary",
-                need=one_line(a["need"], 600),
-                goals=bullets(goals, "(none given)"),
-                gaps=bullets(gaps, self.value("gaps")),
-                kinds=", ".join(kinds) if kinds else self.value("kinds"),
-                candidates=bullets(candidates, self.value("candidates")),
-            )
+        summary_text = render(
+            "goal_summary",
+            need=one_line(a["need"], 600),
+            goals=bullets(goals, self.script.msg("none_given")),
+            gaps=bullets(gaps, self.value("gaps")),
+            kinds=", ".join(kinds) if kinds else self.value("kinds"),
+            candidates=bullets(candidates, self.value("candidates")),
         )
+        out.say(summary_text)
         out.cite(
             self.fixed_cards(ctx, "summary")
             # plus what the guidance says about this person's own need, in their words
             + ctx.guidance.search(one_line(" ".join([a["need"], *gaps]), 500), k=2, skill="goals"),
             lead=load_script("common").msg("lead_drawn_from"),
         )
+        self_check(ctx, summary_text, "goals", out)
         title = one_line(goals[0] if goals else a["need"], 190)
         goal = propose(
             ctx,

@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from coach.engine.guided.critique import self_check
 from coach.engine.guided.flow import NO, YES, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, fmt_date, parse_date, propose
 from coach.engine.guided.script import Step, fill, load_script, render
@@ -119,23 +120,23 @@ class SessionPrepFlow(Flow):
             send_ahead = self.script.msg("send_by", partner=partner_name, date=fmt_date(send_by))
 
         out.say(self.script.msg("agenda_lead"))
-        out.say(
-            render(
-                "agenda",
-                partner=partner_name,
-                date=fmt_date(day),
-                goal=one_line(goal.title, 200) if goal else self.script.msg("no_goal"),
-                items="\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1)),
-                questions="\n".join(f"- {one_line(q, 300)}" for q in questions)
-                + ("\n  " + self.script.msg("suggested_note") if suggested else ""),
-                send_ahead=send_ahead,
-            )
+        agenda_text = render(
+            "agenda",
+            partner=partner_name,
+            date=fmt_date(day),
+            goal=one_line(goal.title, 200) if goal else self.script.msg("no_goal"),
+            items="\n".join(f"{i}. {item}" for i, item in enumerate(items, start=1)),
+            questions="\n".join(f"- {one_line(q, 300)}" for q in questions)
+            + ("\n  " + self.script.msg("suggested_note") if suggested else ""),
+            send_ahead=send_ahead,
         )
+        out.say(agenda_text)
         passages = self.fixed_cards(ctx, "first_meeting" if first else "regular")
         # and whatever the guidance says about this meeting's purpose, in the user's words
         if a.get("purpose"):
             passages += ctx.guidance.search(purpose, k=1, skill="session_prep")
         out.cite(passages, lead=load_script("common").msg("lead_drawn_from"))
+        self_check(ctx, agenda_text, "session_prep", out)
 
         session = propose(
             ctx,
