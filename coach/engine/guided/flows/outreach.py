@@ -98,7 +98,8 @@ class OutreachFlow(Flow):
         )
         self.state["recipient"] = name
         out.say(self.script.msg("composed_lead"))
-        out.say(f"```text\n{draft}\n```")
+        fence_safe = draft.replace("```", "'" * 3)  # a typed answer must not close the code block early
+        out.say(f"```text\n{fence_safe}\n```")
         self._judge_and_save(ctx, draft, out, lead=self.script.msg("check_lead"))
 
     # ---- critique ----------------------------------------------------------------------------------
