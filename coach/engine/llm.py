@@ -17,7 +17,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from coach.config import Settings
-from coach.engine import critic
+from coach.engine import critic, scenarios
 from coach.engine.llm_errors import classify
 from coach.engine.llm_tools import ToolBox
 from coach.engine.sanitize import StreamStripper, strip_control
@@ -148,6 +148,8 @@ class LLMEngine:
     async def opening(self) -> AsyncIterator[Event]:
         """A fixed first line per skill (prompts/llm_openings.toml): instant, and no model call."""
         text = _openings().get(self.skill.value if self.skill else "", "").strip()
+        if text and self.skill is not None and scenarios.titles(self.skill):
+            text += "\n\n" + "\n".join(scenarios.titles(self.skill))
         if not text:
             yield Done()
             return
@@ -358,6 +360,9 @@ class LLMEngine:
         """One system message (some OpenAI-compatible servers reject a second one mid-conversation)."""
         skill_prompt = prompt(f"skill_{self.skill.value}" if self.skill else "skill_none")
         text = f"{prompt('system')}\n\n{skill_prompt}"
+        library = scenarios.library_prompt(self.skill)
+        if library:
+            text += f"\n\n{library}"
         if self.summary:
             text += f"\n\n## Summary of the earlier conversation (for context)\n{self.summary}"
         return text

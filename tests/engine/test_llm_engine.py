@@ -420,6 +420,7 @@ def test_rehearsal_replies_are_scored_and_the_score_moves(settings: Settings, se
     engine.set_skill(Skill.FEEDBACK)
     opening = run_iter(engine.opening())
     assert "I'll play your mentor" in opening[-1].text and route.call_count == 0
+    assert "\n1. You talk over people in meetings" in opening[-1].text  # the scenario library
     first = run(engine, "Start the scenario")
     assert not any(isinstance(e, CritiqueEvent) for e in first)  # nothing to score yet
     second = run(engine, "Well, will you be my mentor then?")
@@ -429,7 +430,10 @@ def test_rehearsal_replies_are_scored_and_the_score_moves(settings: Settings, se
     assert c2.subject == c3.subject == "rehearsal_reply"
     assert c2.previous_score is None and c3.previous_score == pytest.approx(0.3)
     assert c3.attempt == 2
-    assert "I'll play your mentor" in sent_messages(route.calls[0].request)[2]["content"]
+    first_request = sent_messages(route.calls[0].request)
+    assert "I'll play your mentor" in first_request[2]["content"]
+    system = first_request[0]["content"]
+    assert "## Rehearsal library" in system and "Lee's sentences" in system
     sent = sent_messages(route.calls[2].request)
     note = sent[-1]
     assert note["role"] == "user" and note["content"].startswith("Thank you. Could you give me an example")
