@@ -88,6 +88,9 @@ async def test_escape_cancels_reply_and_restores_prompt() -> None:
         await wait_until(pilot, lambda: app.engine is not None)
         await send(pilot, "draft my outreach\nplease")
         await wait_until(pilot, lambda: replies(app) and replies(app)[-1].text == "partial")
+        # Shown while the reply is still streaming (buffered, flushed a few times a second).
+        await wait_until(pilot, lambda: replies(app)[-1].markdown.source == "partial")
+        assert app.replying_to is not None
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.replying_to is None and not replies(app))
         assert app.query_one(PromptArea).text == "draft my outreach\nplease"
@@ -171,6 +174,7 @@ async def test_reply_reset_clears_streamed_text() -> None:
         await send(pilot, "advice?")
         await wait_until(pilot, lambda: app.replying_to is None)
         reply = replies(app)[-1]
+        assert not app._notifications, [n.message for n in app._notifications]
         assert reply.text == "Ask what they have tried."
         assert "Revising: contradicts" in screen_text(app)
         assert "Just tell them" not in screen_text(app)

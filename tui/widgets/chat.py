@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Button, Collapsible, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
@@ -40,6 +41,9 @@ class Notice(Static):
         super().__init__(Content(clean(text)), classes=f"notice notice-{kind}")
 
 
+FLUSH_SECONDS = 0.1
+
+
 class CoachReply(Vertical):
     """One coach reply: Markdown streamed while it arrives, then rendered once in full."""
 
@@ -49,38 +53,57 @@ class CoachReply(Vertical):
         self.markdown = Markdown(self.text, open_links=False, classes="reply-body")
         self.citations = CitationList()
         self._stream: MarkdownStream | None = None
+        self._buffer: list[str] = []
+        self._flush_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("coach"), classes="speaker")
         yield self.markdown
         yield self.citations
 
-    def start(self) -> None:
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.markdown)
-
     async def write(self, fragment: str) -> None:
+        """Buffer a fragment; the screen is updated at most every FLUSH_SECONDS.
+
+        Each update re-lays out the conversation, so updating per token (50-500 a second) would starve
+        the event loop and make typing lag; a few updates a second read as smooth streaming.
+        """
         fragment = clean(fragment)
         if not fragment:
             return
-        self.start()
         self.text += fragment
-        assert self._stream is not None
-        await self._stream.write(fragment)
+        self._buffer.append(fragment)
+        if self._flush_timer is None:
+            self._flush_timer = self.set_timer(FLUSH_SECONDS, self._flush)
+
+    async def _flush(self) -> None:
+        self._flush_timer = None
+        if self._buffer:
+            pending, self._buffer = "".join(self._buffer), []
+            if self._stream is None:
+                # Created on first use: write() lets its task start, so stop() can always await it.
+                self._stream = Markdown.get_stream(self.markdown)
+            await self._stream.write(pending)
 
     async def reset(self, reason: str) -> None:
         """The critic asked for a revision: drop what was streamed and say why."""
+        self._buffer = []
         await self._stop_stream()
         self.text = ""
         await self.markdown.update("")
         await self.mount(Notice(f"Revising: {one_line(reason)}", kind="revision"), before=self.markdown)
 
     async def finish(self, full_text: str | None = None) -> None:
-        """Final full render (the stream only re-parses the last block)."""
+        """Final full render from the complete text, unless the streamed document already is exactly
+        that text (the stream re-parses from the last block, so they match; re-rendering a long reply
+        would only stall typing for a moment)."""
+        streamed = "".join(self._buffer)
         await self._stop_stream()
+        if streamed:
+            await self.markdown.append(streamed)
         if full_text:
             self.text = clean(full_text)
-        await self.markdown.update(self.text)
+        if self.markdown.source != self.text:
+            await self.markdown.update(self.text)
         if not self.text.strip():
             self.markdown.display = False
 
@@ -88,6 +111,10 @@ class CoachReply(Vertical):
         await self._stop_stream()
 
     async def _stop_stream(self) -> None:
+        if self._flush_timer is not None:
+            self._flush_timer.stop()
+            self._flush_timer = None
+        self._buffer = []  # the final render shows the whole text anyway
         if self._stream is not None:
             stream, self._stream = self._stream, None
             await stream.stop()
