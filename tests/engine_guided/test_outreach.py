@@ -174,3 +174,30 @@ def test_back_after_a_composed_draft_keeps_the_answers(chat: Chat, engine: Guide
     assert "(6/6)" in back and "share my notes" in back
     redone = Chat.text(chat.say("an introduction to our data platform team"))
     assert "introduction to our data platform team" in redone and "honest error bars" in redone
+
+
+def test_asking_for_a_suggestion_gets_a_hint_not_a_draft_line(chat: Chat, engine: GuidedEngine) -> None:
+    engine.set_skill(Skill.OUTREACH)
+    chat.open()
+    for answer in (
+        "compose",
+        "Sam Lee",
+        "skip",
+        "your book on platform teams, the chapter on team APIs",
+        "skip",
+    ):
+        chat.say(answer)
+    text = Chat.text(chat.say("what do you suggest?"))
+    assert "Small asks are easy to say yes to" in text
+    assert engine.snapshot()["flow"]["i"] == 4  # still on the ask question
+
+
+def test_a_question_for_the_mentor_is_an_answer_not_a_request_for_help(
+    chat: Chat, engine: GuidedEngine
+) -> None:
+    engine.set_skill(Skill.OUTREACH)
+    chat.open()
+    for answer in ("compose", "Sam Lee", "skip", "your book on platform teams, the chapter on team APIs"):
+        chat.say(answer)
+    chat.say("What would you suggest I read first?")
+    assert engine.snapshot()["flow"]["answers"]["question"] == "What would you suggest I read first?"

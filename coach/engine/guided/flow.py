@@ -25,6 +25,14 @@ YES = frozenset({"yes", "y", "yeah", "yep", "sure", "ok", "okay", "first", "it i
 NO = frozenset({"no", "n", "nope", "not really", "not the first"})
 
 
+def _asks_for_help(word: str) -> bool:
+    """ "what do you suggest?" or "like what?" in answer to a question is a request for an example."""
+    if len(word.split()) > 10:
+        return False
+    phrases = load_script("common").data["help_phrases"]
+    return any(word.rstrip("?").startswith(p) for p in phrases)
+
+
 def command(text: str) -> str:
     """Normalise a short reply for matching commands ("Skip." -> "skip")."""
     return " ".join(text.lower().strip().strip(".!").split())
@@ -233,7 +241,7 @@ class Flow:
                 prefilled.remove(self.steps[self.state["i"]].id)
             self.ask_current(ctx, out, prefix=load_script("common").msg("back_prefix") + " ")
             return
-        if word in HELP:
+        if word in HELP or (not step.expects_question and _asks_for_help(word)):
             out.say(step.hint.strip() or load_script("common").msg("help"))
             return
         if word in SKIP:

@@ -30,6 +30,7 @@ class Step:
     cards: tuple[str, ...] = ()  # card ids cited when this question is asked
     cite: str = ""  # else: a retrieval query whose top card is cited
     placeholder: str = ""  # used in composed text when the user skips
+    expects_question: bool = False  # the answer is itself a question ("what would you suggest…" is not help)
 
 
 @dataclass(frozen=True)
