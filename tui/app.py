@@ -8,6 +8,7 @@ typed before it is ready are queued, not lost.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -322,6 +323,18 @@ class CoachApp(App[None]):
         self._update_status()
         self.refresh_bindings()
         self.call_later(self._next_queued)
+
+    def retry(self) -> None:
+        retry = getattr(self.engine, "retry", None)
+        if not callable(retry) or self.replying_to is not None:
+            self.notify("Nothing to retry right now.", markup=False, timeout=3)
+            return
+        self.replying_to = ""
+        self._reply_user_message = None
+        self.activity = "retrying… (Esc to cancel)"
+        self._update_status()
+        self.refresh_bindings()
+        self.run_worker(self._stream(retry()), exclusive=True, group="reply", exit_on_error=False)
 
     def action_cancel_reply(self) -> None:
         if self.replying_to is None:
@@ -657,6 +670,7 @@ class CoachApp(App[None]):
             self.action_toggle_theme,
         )
         yield SystemCommand("Cancel reply", "Stop the reply in progress", self.action_cancel_reply)
+        yield SystemCommand("Retry last message", "Ask again after an error or a cut-off reply", self.retry)
 
 
 _FENCED = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
@@ -681,4 +695,11 @@ def extract_draft(text: str) -> str | None:
 
 
 def run_app() -> None:
-    CoachApp().run()
+    """Open the app. Bad settings (environment or config file) stop here with a readable message."""
+    try:
+        settings = load_settings()
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        print(f"coach: the settings are invalid ({one_line(str(exc), 400)}).", file=sys.stderr)
+        print("Check the COACH_* / OPENAI_* environment variables and the config file.", file=sys.stderr)
+        raise SystemExit(2) from None
+    CoachApp(settings).run()

@@ -284,3 +284,75 @@ async def test_llm_errors_are_notified_and_conversation_kept(
             assert app.query_one(PromptArea).text == "Help me plan my first session"
             assert [m.text for m in app.query(UserMessage)] == ["Help me plan my first session"]
             assert app.is_running
+
+
+class SlowStream(httpx.AsyncByteStream):
+    """An SSE body that sends its first chunks, then stalls (a slow model), so Esc lands mid-reply."""
+
+    def __init__(self, head: bytes) -> None:
+        self.head = head
+
+    async def __aiter__(self):  # type: ignore[override]
+        import asyncio
+
+        yield self.head
+        await asyncio.sleep(30)
+        yield b"data: [DONE]\n\n"
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _sse_head(*pieces: str) -> bytes:
+    chunks = [_chunk({"role": "assistant", "content": ""})] + [_chunk({"content": p}) for p in pieces]
+    return "".join(f"data: {json.dumps(c)}\n\n" for c in chunks).encode()
+
+
+@respx.mock
+async def test_llm_escape_cancels_streaming_reply_and_restores_prompt(retriever, coach_home: Path) -> None:
+    respx.post(COMPLETIONS).mock(
+        side_effect=[
+            httpx.Response(
+                200,
+                headers={"content-type": "text/event-stream"},
+                stream=SlowStream(_sse_head("Start with ", "one small ask")),
+            ),
+            sse_text("Here is a complete answer."),
+        ]
+    )
+    app = llm_app(retriever, coach_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine is not None, 30)
+        prompt = app.query_one(PromptArea)
+        prompt.load_text("How do I approach Ana?")
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: app.query(CoachReply) and "one small ask" in app.query(CoachReply)[-1].text
+        )
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.replying_to is None)
+        assert prompt.text == "How do I approach Ana?"
+        assert not app.query(UserMessage)
+        await pilot.press("enter")  # send again: the conversation still works
+        await wait_until(pilot, lambda: app.replying_to is None and app.query(CoachReply), 30)
+        assert app.query(CoachReply)[-1].text.startswith("Here is a complete answer.")
+
+
+@respx.mock
+async def test_llm_retry_after_server_error(retriever, coach_home: Path) -> None:
+    respx.post(COMPLETIONS).mock(
+        side_effect=[
+            httpx.Response(500, json={"error": {"message": "internal error"}}),
+            sse_text("Recovered."),
+        ]
+    )
+    app = llm_app(retriever, coach_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine is not None, 30)
+        await say(pilot, "Help me plan my first session")
+        await wait_until(pilot, lambda: any(n.severity == "error" for n in app._notifications))
+        app.query_one(PromptArea).clear()
+        app.retry()
+        await wait_until(pilot, lambda: app.replying_to is None and app.query(CoachReply), 30)
+        assert app.query(CoachReply)[-1].text.startswith("Recovered.")
+        assert [m.text for m in app.query(UserMessage)] == ["Help me plan my first session"]
