@@ -234,7 +234,7 @@ def _read_line(prompt_text: str) -> str | None:
         else:  # bytes per line, so one bad line does not take the rest of the input with it
             raw = buffer.readline()
             line = raw.decode("utf-8")
-    except EOFError:
+    except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C at the prompt: leave quietly
         return None
     except UnicodeDecodeError:
         sys.stderr.write("error: that line was not valid UTF-8 text; it was skipped\n")
