@@ -100,3 +100,17 @@ def test_help_shows_a_hint(chat: Chat, engine: GuidedEngine) -> None:
     chat.open()
     assert "concrete" in Chat.text(chat.say("help"))
     assert engine.snapshot()["flow"]["i"] == 0
+
+
+def test_a_described_mentor_kind_is_kept_in_the_users_words(chat: Chat, engine: GuidedEngine) -> None:
+    engine.set_skill(Skill.GOALS)
+    chat.open()
+    chat.say(NEED)
+    chat.say("run useful one-to-ones")
+    chat.say("skip")
+    assert "(5/5)" in Chat.text(chat.say("someone who has made the same move, a few years ahead of me"))
+    events = chat.say("Priya Shah")
+    goal = next(e for e in events if isinstance(e, ProposedChange)).proposal.payload
+    assert [str(k) for k in goal.mentor_kinds] == ["other"]
+    assert "Mentor wanted: someone who has made the same move" in goal.why
+    assert "other — someone who has made the same move" in Chat.text(events)

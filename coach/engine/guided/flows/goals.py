@@ -43,9 +43,14 @@ class GoalsFlow(Flow):
             self.answers[step.id] = items
         elif step.id == "kinds":
             chosen, bad = self._kinds(text)
-            if bad:
+            prose = len(text.split()) > 3  # "someone who has made the same move": a description, not a pick
+            if bad and not prose:
                 return self.script.msg("kinds_unknown", bad=", ".join(f'"{b}"' for b in bad))
+            if not chosen:
+                chosen = ["other"]
             self.answers[step.id] = chosen
+            if prose:
+                self.answers["kinds_text"] = one_line(text, 300)
         return None
 
     @property
@@ -61,8 +66,10 @@ class GoalsFlow(Flow):
                 continue
             if token.isdigit() and 1 <= int(token) <= len(names):
                 kind = names[int(token) - 1]
-            else:
+            elif len(token) >= 3:
                 kind = next((n for n in names if n.startswith(token) or token.startswith(n)), None)
+            else:
+                kind = None
             if kind is None:
                 bad.append(token)
             elif kind not in chosen:
@@ -85,7 +92,8 @@ class GoalsFlow(Flow):
             need=one_line(a["need"], 600),
             goals=bullets(goals, self.script.msg("none_given")),
             gaps=bullets(gaps, self.value("gaps")),
-            kinds=", ".join(kinds) if kinds else self.value("kinds"),
+            kinds=(", ".join(kinds) if kinds else self.value("kinds"))
+            + (f" — {a['kinds_text']}" if a.get("kinds_text") else ""),
             candidates=bullets(candidates, self.value("candidates")),
         )
         out.say(summary_text)
@@ -101,7 +109,8 @@ class GoalsFlow(Flow):
             ctx,
             "record_goal",
             title=title,
-            why=one_line(a["need"], 3900),
+            why=one_line(a["need"], 3500)
+            + (" " + self.script.msg("mentor_wanted", text=a["kinds_text"]) if a.get("kinds_text") else ""),
             gaps=[one_line(g, 300) for g in gaps],
             mentor_kinds=kinds,
         )
