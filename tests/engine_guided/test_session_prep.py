@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from guided_support import TODAY, Chat
 
 from coach.engine.guided.engine import GuidedEngine
@@ -176,3 +177,17 @@ def test_the_agenda_is_checked_by_the_judge(chat: Chat, engine: GuidedEngine, se
     [critique] = [e for e in events if isinstance(e, CritiqueEvent)]
     assert critique.subject == "advice"
     assert "may go against: Prepare an agenda" in Chat.text(events)
+
+
+@pytest.mark.parametrize(
+    ("answer", "first"),
+    [("yes", True), ("it's our first", True), ("no", False), ("not the first, we met in May", False)],
+)
+def test_first_meeting_answers_in_plain_words(
+    chat: Chat, engine: GuidedEngine, answer: str, first: bool
+) -> None:
+    engine.set_skill(Skill.SESSION_PREP)
+    chat.open()
+    chat.say("Priya")
+    chat.say(answer)
+    assert engine.snapshot()["flow"]["answers"]["first"] is first

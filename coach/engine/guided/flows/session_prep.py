@@ -57,9 +57,10 @@ class SessionPrepFlow(Flow):
     def check(self, ctx: Ctx, step: Step, text: str, out: Out) -> str | None:
         if step.id == "first":
             word = command(text)
-            if word in YES or word.startswith("yes"):
+            negated = any(w in word.split() for w in ("not", "no", "never", "isn't", "isnt"))
+            if word in YES or word.startswith("yes") or ("first" in word and not negated):
                 self.answers["first"] = True
-            elif word in NO or word.startswith("no"):
+            elif word in NO or word.startswith("no") or negated:
                 self.answers["first"] = False
             else:
                 return self.script.msg("not_yes_no")
