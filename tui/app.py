@@ -479,28 +479,37 @@ class CoachApp(App[None]):
         self.load_engine()
 
     def replay(self, engine: Any) -> None:
-        """Show a resumed conversation's messages (from the conversation log)."""
+        """Show a resumed conversation from the conversation log: messages, and proposals read-only
+        (a proposal left undecided is not live any more: the coach can propose it again)."""
         log = getattr(engine, "log", None)
         if log is None:
             return
         try:
             messages = log.messages(engine.conversation_id)
+            proposals = log.proposals(engine.conversation_id)
         except Exception as exc:  # noqa: BLE001
-            self.notify(
-                one_line(str(exc), 300),
-                title="Could not read the conversation",
-                severity="error",
-                markup=False,
-            )
+            title = "Could not read the conversation"
+            self.notify(one_line(str(exc), 300), title=title, severity="error", markup=False)
             return
+        items: list[tuple[str, int, Any]] = [(m.created_at, 0, m) for m in messages]
+        items += [(p.created_at, 1, p) for p in proposals]
         widgets: list[Any] = []
-        for message in messages:
-            if message.role == "user":
-                widgets.append(UserMessage(message.content))
-            elif message.role == "assistant" and message.content.strip():
-                widgets.append(CoachReply(finished_text=message.content))
-            elif message.role in ("note", "summary") and message.content.strip():
-                widgets.append(Notice(one_line(message.content, 300)))
+        for _, kind, item in sorted(items, key=lambda entry: (entry[0], entry[1])):
+            if kind == 1:
+                state = item.status if item.status in ("accepted", "rejected") else "expired"
+                note = item.decision_note or (
+                    "not decided before the conversation was closed; ask the coach to propose it again"
+                    if state == "expired"
+                    else state
+                )
+                event = ProposedChange(item.proposal_id, item.summary, item.diff)
+                widgets.append(ProposalCard(event, settled=(state, note)))
+            elif item.role == "user":
+                widgets.append(UserMessage(item.content))
+            elif item.role == "assistant" and item.content.strip():
+                widgets.append(CoachReply(finished_text=item.content))
+            elif item.role in ("note", "summary") and item.content.strip():
+                widgets.append(Notice(one_line(item.content, 300)))
         if widgets:
             self._chat.mount_all(widgets)
             self._chat.scroll_end(animate=False)

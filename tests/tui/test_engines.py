@@ -356,3 +356,33 @@ async def test_llm_retry_after_server_error(retriever, coach_home: Path) -> None
         await wait_until(pilot, lambda: app.replying_to is None and app.query(CoachReply), 30)
         assert app.query(CoachReply)[-1].text.startswith("Recovered.")
         assert [m.text for m in app.query(UserMessage)] == ["Help me plan my first session"]
+
+
+DRAFT = (
+    "Dear Ana, I'm Sam, a backend engineer on the payments team. Your write-up of the platform migration "
+    "helped me plan my own project. Could I ask your view on one planning question in a 20-minute call "
+    "next week? Happy to share our incident-review notes in return. Best wishes, Sam"
+)
+
+
+async def test_resumed_conversation_shows_decided_and_undecided_proposals(retriever) -> None:
+    app = CoachApp(engine_factory=real_factory(retriever), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine is not None, 30)
+        app.set_skill(Skill.OUTREACH)
+        await wait_until(pilot, lambda: app.replying_to is None and app.query(CoachReply), 30)
+        await say(pilot, DRAFT)
+        first = next(c for c in app.query(ProposalCard) if c.state == "pending")
+        await pilot.press("ctrl+r", "r")
+        await wait_until(pilot, lambda: first.state == "rejected")
+        await say(pilot, DRAFT.replace("20-minute call", "short call"))
+        assert any(c.state == "pending" for c in app.query(ProposalCard))
+        conversation = app.conversation_id
+        app.switch_conversation(None)
+        await wait_until(pilot, lambda: app.engine is not None and app.conversation_id != conversation, 30)
+        app.switch_conversation(conversation)
+        await wait_until(pilot, lambda: app.engine is not None and len(app.query(ProposalCard)) == 2, 30)
+        states = [c.state for c in app.query(ProposalCard)]
+        assert states == ["rejected", "expired"]
+        assert not app.pending_proposals()
+        assert "propose it again" in render(app) or "Not decided" in render(app)

@@ -245,9 +245,12 @@ class ProposalCard(Vertical):
         card: ProposalCard
         choice: str  # accept | edit | reject
 
-    def __init__(self, event: ProposedChange, *, local: bool = False) -> None:
+    def __init__(
+        self, event: ProposedChange, *, local: bool = False, settled: tuple[str, str] | None = None
+    ) -> None:
         super().__init__(classes="proposal")
         self.event = event
+        self._settled = settled  # a replayed proposal: (state, note), shown without buttons
         self.local = local  # built in the app from the user's edit, applied by the app itself
         self.state = "pending"
         self.border_title = "Proposed tracker change"
@@ -266,6 +269,10 @@ class ProposalCard(Vertical):
             yield Button("Reject (r)", variant="error", id="reject", compact=True)
         yield Static("", classes="proposal-outcome")
 
+    def on_mount(self) -> None:
+        if self._settled is not None:
+            self.settle(*self._settled)
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
         if event.button.id:
@@ -279,7 +286,8 @@ class ProposalCard(Vertical):
         """Record the outcome; the buttons go away so a decision cannot be made twice."""
         self.state = state
         self.add_class(f"-{state}")
-        self.border_title = {"accepted": "Accepted", "rejected": "Rejected"}.get(state, self.border_title)
+        titles = {"accepted": "Accepted", "rejected": "Rejected", "expired": "Not decided"}
+        self.border_title = titles.get(state, self.border_title)
         self.query_one(".proposal-buttons").display = False
         self.query_one(".proposal-outcome", Static).update(Content(clean(note)))
         self.can_focus = False
