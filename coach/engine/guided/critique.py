@@ -1,5 +1,4 @@
-"""The judge as critic: run it, summarise it, cite the guidance behind it, and track attempts (first, best,
-latest)."""
+"""The judge as critic: run it, render its per-principle checklist, and track attempts (first/best/latest)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,8 @@ from coach.engine.guided.script import load_script
 from coach.engine.guided.text import one_line
 
 log = logging.getLogger(__name__)
+
+MARKS = {"honoured": "✓", "violated": "✗", "not_applicable": "–"}
 
 
 class JudgeFailed(RuntimeError):
@@ -60,14 +61,29 @@ def summary(judgement: Any, noun: str) -> str:
     return f"{noun} scored {fmt_score(judgement.score)}: {honoured} of {applicable} principles honoured"
 
 
-def tally(judgement: Any) -> str:
-    """One line for the reply text; the checklist itself (evidence, better alternative) is the CritiqueEvent,
-    which every front end renders as a card, so the text does not repeat it."""
-    honoured, applicable = counts(judgement)
-    common = load_script("common")
-    if not applicable:
-        return common.msg("tally_none")
-    return common.msg("tally", honoured=honoured, applicable=applicable)
+def checklist(judgement: Any, *, with_better: bool = True) -> str:
+    """One line per applicable principle: mark, title, the evidence quoted from the user's words, why, and a
+    better alternative for each one violated (most severe first)."""
+    lines = []
+    items = [p for p in results(judgement) if getattr(p, "status", "") != "not_applicable"]
+    order = {"violated": 0, "honoured": 1}
+    items.sort(key=lambda p: (order.get(p.status, 2), -_severity(p)))
+    for p in items:
+        line = f"{MARKS.get(p.status, '?')} **{one_line(p.title, 100)}**"
+        evidence = one_line(getattr(p, "evidence", "") or "", 160)
+        if evidence:
+            line += f' — "{evidence}"'
+        reason = one_line(getattr(p, "reason", "") or "", 200)
+        if reason:
+            line += f" — {reason}"
+        better = one_line(getattr(p, "better", "") or "", 300)
+        if with_better and p.status == "violated" and better:
+            line += f"\n  Better: {better}"
+        lines.append(f"- {line}")
+    skipped = [p for p in results(judgement) if getattr(p, "status", "") == "not_applicable"]
+    if skipped:
+        lines.append(f"- – {len(skipped)} other principle(s) did not apply to this text")
+    return "\n".join(lines) if lines else "- (the rubric has no principles for this yet)"
 
 
 def _severity(p: Any) -> float:

@@ -9,12 +9,12 @@ import re
 from coach.engine.guided.critique import (
     Attempts,
     JudgeFailed,
+    checklist,
     cite_violations,
     fmt_score,
     run_judge,
     score_change,
     summary,
-    tally,
 )
 from coach.engine.guided.flow import SKIP, Ctx, Flow, Out, command
 from coach.engine.guided.scenarios import FeedbackScenario, feedback_scenarios
@@ -156,7 +156,7 @@ class FeedbackFlow(Flow):
                 change=score_change(judgement.score, previous),
             )
         )
-        out.say(tally(judgement))
+        out.say(self.script.msg("checklist_lead") + "\n" + checklist(judgement))
         better = scenario.better_reply or self.script.msg("generic_better")
         if any(p.status == "violated" for p in judgement.principles):
             moves = "\n".join(f"- {m}" for m in scenario.strong_reply)

@@ -9,12 +9,12 @@ import re
 from coach.engine.guided.critique import (
     Attempts,
     JudgeFailed,
+    checklist,
     cite_violations,
     fmt_score,
     run_judge,
     score_change,
     summary,
-    tally,
 )
 from coach.engine.guided.flow import Ctx, Flow, Out, command
 from coach.engine.guided.scenarios import Persona, protege_personas
@@ -93,7 +93,7 @@ class MentorPracticeFlow(Flow):
                 change=score_change(judgement.score, previous),
             )
         )  # fmt: skip
-        out.say(tally(judgement))
+        out.say(self.script.msg("checklist_lead") + "\n" + checklist(judgement))
         cite_violations(ctx, judgement, "mentor_practice", out)
 
         line, asked = self._protege_responds(persona, text)

@@ -1,6 +1,5 @@
 """Draft outreach: compose a first message from the user's answers, or critique a pasted draft principle by
-principle. Both end with the judge's critique (cited), observable message checks and a save_draft proposal
-(versions are kept)."""
+principle. Both end with the judge's checklist (cited) and a save_draft proposal (versions are kept)."""
 
 from __future__ import annotations
 
@@ -9,12 +8,12 @@ import re
 from coach.engine.guided.critique import (
     Attempts,
     JudgeFailed,
+    checklist,
     cite_violations,
     fmt_score,
     run_judge,
     score_change,
     summary,
-    tally,
 )
 from coach.engine.guided.flow import BACK, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, propose
@@ -131,7 +130,7 @@ class OutreachFlow(Flow):
                 change=score_change(judgement.score, previous),
             )
         )
-        out.say(tally(judgement))
+        out.say(checklist(judgement))
         cite_violations(ctx, judgement, "outreach", out)
         self._anatomy(ctx, draft, out)
         self._propose_save(ctx, draft, out)
