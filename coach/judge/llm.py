@@ -107,15 +107,8 @@ class LLMJudge:
         self, items: Sequence[tuple[str, Skill | str | None, str]], on_done: Callable[[], None] | None = None
     ) -> list[tuple[Judgement | None, str | None]]:
         """Judge many texts concurrently; one (judgement, None) or (None, error message) per item."""
-        from openai import AsyncOpenAI
-
         semaphore = asyncio.Semaphore(self.concurrency)
-        client = AsyncOpenAI(
-            api_key=self.settings.api_key_value,
-            base_url=self.settings.base_url,
-            timeout=self.settings.request_timeout,
-            max_retries=0,
-        )
+        client = _ClientPool(self.settings, self.concurrency)
         try:
 
             async def one(item: tuple[str, Skill | str | None, str]) -> tuple[Judgement | None, str | None]:
@@ -199,7 +192,7 @@ class LLMJudge:
             async with semaphore:
                 try:
                     self.calls += 1
-                    response = await client.chat.completions.create(
+                    response = await client.next().chat.completions.create(
                         model=self.model,
                         messages=messages,
                         temperature=0,
@@ -259,6 +252,46 @@ class LLMJudge:
             os.replace(temporary, path)
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+class _ClientPool:
+    """A few OpenAI clients, each with a small connection pool.
+
+    httpcore scans every pooled connection on each request event, which costs O(connections) per event;
+    with dozens of concurrent requests on one client that dominated the judge's CPU time. Small pools, used
+    in turn, keep that cost flat.
+    """
+
+    PER_CLIENT = 8
+
+    def __init__(self, settings: Settings, concurrency: int) -> None:
+        import httpx
+        from openai import AsyncOpenAI
+
+        size = min(self.PER_CLIENT, concurrency)
+        count = max(1, -(-concurrency // size))
+        self._clients = [
+            AsyncOpenAI(
+                api_key=settings.api_key_value,
+                base_url=settings.base_url,
+                timeout=settings.request_timeout,
+                max_retries=0,
+                http_client=httpx.AsyncClient(
+                    limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
+                    timeout=settings.request_timeout,
+                ),
+            )
+            for _ in range(count)
+        ]
+        self._turn = 0
+
+    def next(self) -> Any:
+        self._turn = (self._turn + 1) % len(self._clients)
+        return self._clients[self._turn]
+
+    async def close(self) -> None:
+        for client in self._clients:
+            await client.close()
 
 
 def default_concurrency(base_url: str | None) -> int:
