@@ -66,6 +66,8 @@ def main() -> None:
         f"min {times[0] * 1000:.0f} ms, max {times[-1] * 1000:.0f} ms (target {TARGET_SECONDS * 1000:.0f} ms)"
     )
     print(f"heavy modules imported before first paint: {', '.join(sorted(heavy))}")
+    with open("/proc/loadavg") as fh:  # a shared machine: say how busy it was
+        print(f"load average during the runs: {' '.join(fh.read().split()[:3])} ({os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,8 @@ class CoachApp(App[None]):
         self.query_one(PromptArea).focus()
         self._fit_tracker(self.size.width)
         self._update_status()
-        self.load_engine()
+        # After the first paint: the loading thread's imports would compete with it for the GIL.
+        self.call_after_refresh(self.load_engine)
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_tracker(event.size.width)

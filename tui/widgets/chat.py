@@ -7,7 +7,7 @@ and is handed to widgets as `Content` (literal text) or Markdown, never as a mar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,11 +15,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Button, Collapsible, Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Button, Collapsible, Static
 
 from coach.events import CitationEvent, CritiqueEvent, ProposedChange
 from tui.safety import clean, one_line
+
+if TYPE_CHECKING:  # the Markdown widget (markdown-it, pygments) loads with the first reply, not at start-up
+    from textual.widgets.markdown import MarkdownStream
 
 
 class ChatLog(VerticalScroll):
@@ -41,7 +43,7 @@ class Notice(Static):
         super().__init__(Content(clean(text)), classes=f"notice notice-{kind}")
 
 
-FLUSH_SECONDS = 0.1
+FLUSH_SECONDS = 0.15
 
 
 class CoachReply(Vertical):
@@ -50,6 +52,8 @@ class CoachReply(Vertical):
     def __init__(self, *, finished_text: str = "") -> None:
         super().__init__(classes="coach-reply")
         self.text = clean(finished_text)  # a reply replayed from the log is rendered at once
+        from textual.widgets import Markdown
+
         self.markdown = Markdown(self.text, open_links=False, classes="reply-body")
         self.citations = CitationList()
         self._stream: MarkdownStream | None = None
@@ -81,7 +85,7 @@ class CoachReply(Vertical):
             pending, self._buffer = "".join(self._buffer), []
             if self._stream is None:
                 # Created on first use: write() lets its task start, so stop() can always await it.
-                self._stream = Markdown.get_stream(self.markdown)
+                self._stream = self.markdown.get_stream(self.markdown)
             await self._stream.write(pending)
 
     async def reset(self, reason: str) -> None:
