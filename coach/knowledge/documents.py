@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from coach.knowledge.cards import Card
@@ -55,13 +55,27 @@ class Chunk:
     position: int = 0
     path: str = ""
     heading: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
+    # "passage": a searchable, citable passage. "ask": one more vector for a card (a user phrasing from the
+    # card's `asks`), pointing at the card's passage `parent`; it is matched densely but never shown.
+    role: str = "passage"
+    parent: str = ""
+    ask: str = ""
+    keywords: str = ""  # extra text for the lexical side only (a card's asks)
 
     @property
     def embed_text(self) -> str:
-        """What is embedded and searched: the title and heading give a short passage its context."""
+        """What is embedded: the title and heading give a short passage its context."""
+        if self.role == "ask":
+            return self.ask
         head = f"{self.title}. {self.heading}." if self.heading else f"{self.title}."
         return f"{head}\n{self.text}"
+
+    @property
+    def lexical_text(self) -> str:
+        """What BM25 indexes ("" for ask vectors: their words are already in the parent's keywords)."""
+        if self.role == "ask":
+            return ""
+        return f"{self.embed_text}\n{self.keywords}" if self.keywords else self.embed_text
 
 
 def _digest(text: str, size: int = 12) -> str:
@@ -155,11 +169,17 @@ def read_document(path: Path) -> Document:
 # ---- chunking ----------------------------------------------------------------------------------
 
 
-def card_chunk(card: Card) -> Chunk:
-    """One chunk per card: cards are short by design."""
+def card_chunks(card: Card) -> list[Chunk]:
+    """A card's passage (cards are short: one chunk) plus one vector per phrasing in its `asks`.
+
+    Users ask in their own, often indirect words; matching those against a few typical phrasings written
+    for the card works better than against the card's prose alone.
+    """
     text = strip_control(card.body)
-    content = f"{card.title}\n{text}\n{','.join(card.skills)}\n{card.audience}\n{card.citation}"
-    return Chunk(
+    asks = [" ".join(strip_control(a).split()) for a in card.asks]
+    asks = [a for a in dict.fromkeys(asks) if a]
+    content = "\n".join([card.title, text, ",".join(card.skills), card.audience, card.citation, *asks])
+    main = Chunk(
         chunk_id=f"card:{card.id}:{_digest(content)}",
         source_id=f"card:{card.id}",
         kind="card",
@@ -170,7 +190,14 @@ def card_chunk(card: Card) -> Chunk:
         skills=tuple(str(s) for s in card.skills),
         audience=card.audience,
         path=str(card.path or ""),
+        keywords="\n".join(asks),
     )
+    return [main] + [
+        replace(
+            main, chunk_id=f"{main.chunk_id}:ask{n}", role="ask", parent=main.chunk_id, ask=ask, keywords=""
+        )
+        for n, ask in enumerate(asks, 1)
+    ]
 
 
 def document_chunks(doc: Document) -> list[Chunk]:

@@ -86,11 +86,19 @@ def chunk_metadata(chunk: Chunk, origin: str) -> dict[str, str | int | bool]:
         "path": chunk.path,
         "heading": chunk.heading,
         "origin": origin if chunk.kind == "document" else "",
+        "role": chunk.role,
+        "parent": chunk.parent,
+        "passage": chunk.text if chunk.role == "passage" else "",
     }
     # chromadb filters scalars only, so each skill is a boolean flag.
     for skill in ALL_SKILLS:
         meta[f"skill_{skill}"] = skill in chunk.skills
     return meta
+
+
+def stored_document(chunk: Chunk) -> str:
+    """The text kept in chromadb: what the lexical side indexes (for an ask vector, the ask itself)."""
+    return chunk.ask if chunk.role == "ask" else chunk.lexical_text
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,7 @@ class SyncReport:
 @dataclass
 class StoredChunks:
     ids: list[str]
-    documents: list[str]  # the text embedded and searched lexically (Chunk.embed_text)
+    documents: list[str]  # see stored_document()
     metadatas: list[dict[str, Any]]
 
 
@@ -176,7 +184,7 @@ class KnowledgeStore:
                 self.collection.upsert(
                     ids=[c.chunk_id for c in part],
                     embeddings=vectors[start : start + batch],
-                    documents=[c.embed_text for c in part],
+                    documents=[stored_document(c) for c in part],
                     metadatas=[chunk_metadata(c, origin) for c in part],
                 )
             if to_remove:

@@ -16,7 +16,7 @@ from coach.knowledge.documents import Chunk, Document, document_chunks, expand_p
 from coach.knowledge.errors import DocumentError
 from coach.knowledge.index import Progress, SyncReport
 from coach.knowledge.registry import RegisteredDocument, Registry
-from coach.knowledge.retrieval import Retriever, card_chunks
+from coach.knowledge.retrieval import Retriever, all_card_chunks
 
 if TYPE_CHECKING:
     from coach.config import Settings
@@ -62,7 +62,9 @@ class Library:
         return self.registry.documents()
 
     def card_count(self) -> int:
-        return sum(1 for m in self.retriever.stored().metadatas if m.get("kind") == "card")
+        return sum(
+            1 for m in self.retriever.stored().metadatas if m.get("kind") == "card" and m.get("role") != "ask"
+        )
 
     def add(self, paths: Iterable[str | Path], *, progress: Progress | None = None) -> LibraryReport:
         """Index files (or directories of them). Every file is read and checked before anything changes."""
@@ -95,7 +97,7 @@ class Library:
                 present.append(read_document(entry.path))
             else:
                 dropped.append(entry)
-        chunks = card_chunks(self.cards_dir) + [c for doc in present for c in document_chunks(doc)]
+        chunks = all_card_chunks(self.cards_dir) + [c for doc in present for c in document_chunks(doc)]
         origin = self.registry.origin()
 
         def owns(meta: dict[str, Any]) -> bool:

@@ -16,7 +16,7 @@ import numpy as np
 
 from coach.knowledge.cards import load_cards
 from coach.knowledge.cleaner import strip_control
-from coach.knowledge.documents import ALL_SKILLS, Chunk, card_chunk
+from coach.knowledge.documents import ALL_SKILLS, Chunk, card_chunks
 from coach.knowledge.embeddings import Embedder, get_embedder
 from coach.knowledge.errors import QueryError
 from coach.knowledge.index import KnowledgeStore, Progress, StoredChunks, SyncReport
@@ -83,10 +83,11 @@ def _audience_values(audience: str | None) -> list[str] | None:
 
 class Retriever:
     # Fusion weight of the dense side (the lexical side gets the rest) and candidates taken from each side.
-    # Chosen on evals/retrieval: a convex combination of normalised scores beat reciprocal-rank fusion there
-    # (recall@3 0.88 vs 0.83) and 0.5-0.7 all scored within 0.01 of each other.
+    # Chosen on evals/retrieval: a convex combination of z-normalised scores beat reciprocal-rank fusion
+    # (recall@3 0.88 vs 0.83 before cards had `asks`), weights 0.5-0.7 scored within 0.02 of each other,
+    # and 100 candidates leave room for several ask vectors of one card without crowding others out.
     DENSE_WEIGHT = 0.6
-    CANDIDATES = 50
+    CANDIDATES = 100
 
     def __init__(
         self, store: KnowledgeStore, *, cards_dir: Path | None = None, stored: StoredChunks | None = None
@@ -123,7 +124,9 @@ class Retriever:
 
     def _load(self, stored: StoredChunks) -> None:
         ids, docs, metas = stored.ids, stored.documents, stored.metadatas
-        bm25 = BM25(docs)
+        bm25 = BM25(
+            [d if m.get("role", "passage") == "passage" else "" for d, m in zip(docs, metas, strict=True)]
+        )
         skill_masks = {
             s: np.array([bool(m.get(f"skill_{s}")) for m in metas], dtype=bool) for s in ALL_SKILLS
         }
@@ -164,24 +167,38 @@ class Retriever:
             return []
         n = min(self.CANDIDATES, int(mask.sum()))
         vector = self.embedder.embed([text])[0]
-        dense_scores = dict(self.store.query(vector, n, _where(skill_value, audience_values)))
-        found: dict[str, tuple[str, dict[str, Any]]] = {}
-        unknown = [cid for cid in dense_scores if cid not in position]
-        if unknown:  # added by another process since this retriever loaded the store
-            extra = self.store.get(unknown)
-            for cid, doc, meta in zip(extra.ids, extra.documents, extra.metadatas, strict=True):
-                found[cid] = (doc, meta)
-            dense_scores = {c: v for c, v in dense_scores.items() if c in found or c in position}
+        nearest = self.store.query(vector, n, _where(skill_value, audience_values))
+        found = self._records([cid for cid, _ in nearest], position, docs, metas)
+        dense_scores: dict[str, float] = {}
+        for cid, similarity in nearest:
+            if cid not in found:
+                continue  # deleted by another process since this retriever loaded the store
+            # An ask vector scores for its card's passage; a passage keeps its best vector's score.
+            target = str(found[cid][1].get("parent") or "") or cid
+            if target not in found:
+                found.update(self._records([target], position, docs, metas))
+            if target in found and similarity > dense_scores.get(target, -2.0):
+                dense_scores[target] = similarity
         scores = bm25.scores(text)
         scores[~mask] = 0.0
         top = np.argpartition(-scores, n - 1)[:n] if n < len(scores) else np.arange(len(scores))
         lexical_scores = {ids[i]: float(scores[i]) for i in top if scores[i] > 0}
-        for cid in dense_scores.keys() | lexical_scores.keys():
-            if cid not in found:
-                found[cid] = (docs[position[cid]], metas[position[cid]])
+        found.update(self._records(list(lexical_scores), position, docs, metas))
         fused = self._fuse(dense_scores, lexical_scores)
         ranked = sorted(fused.items(), key=lambda item: (-item[1], item[0]))[: int(k)]
         return [_passage(cid, score, *found[cid]) for cid, score in ranked]
+
+    def _records(
+        self, chunk_ids: list[str], position: dict[str, int], docs: list[str], metas: list[dict[str, Any]]
+    ) -> dict[str, tuple[str, dict[str, Any]]]:
+        """(stored document, metadata) by id: from memory, or from the store for chunks written by another
+        process since this retriever loaded it."""
+        out = {cid: (docs[position[cid]], metas[position[cid]]) for cid in chunk_ids if cid in position}
+        missing = [cid for cid in chunk_ids if cid not in position]
+        if missing:
+            extra = self.store.get(missing)
+            out.update(zip(extra.ids, zip(extra.documents, extra.metadatas, strict=True), strict=True))
+        return out
 
     def _fuse(self, dense: dict[str, float], lexical: dict[str, float]) -> dict[str, float]:
         """Convex combination of z-normalised scores over the union of both candidate lists.
@@ -226,8 +243,9 @@ def _where(skill: str | None, audiences: list[str] | None) -> dict[str, Any] | N
 
 
 def _passage(chunk_id: str, score: float, document: str, meta: dict[str, Any]) -> Passage:
-    # The stored document is Chunk.embed_text: a one-line header (title, heading), then the passage.
-    _, _, text = document.partition("\n")
+    text = str(meta.get("passage") or "")
+    if not text:  # stored by an older coach: the document is a one-line header, then the passage
+        _, _, text = document.partition("\n")
     skills = tuple(s for s in str(meta.get("skills", "")).split(",") if s)
     return Passage(
         chunk_id=chunk_id,
@@ -247,8 +265,8 @@ def _is_card(meta: dict[str, Any]) -> bool:
     return meta.get("kind") == "card"
 
 
-def card_chunks(cards_dir: Path | None = None) -> list[Chunk]:
-    return [card_chunk(card) for card in load_cards(cards_dir)]
+def all_card_chunks(cards_dir: Path | None = None) -> list[Chunk]:
+    return [chunk for card in load_cards(cards_dir) for chunk in card_chunks(card)]
 
 
 def sync_cards(
@@ -259,4 +277,4 @@ def sync_cards(
     progress: Progress | None = None,
 ) -> SyncReport:
     """Bring the built-in cards in the store up to date (only changed cards are embedded)."""
-    return store.sync(card_chunks(cards_dir), _is_card, stored=stored, progress=progress)
+    return store.sync(all_card_chunks(cards_dir), _is_card, stored=stored, progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,28 @@ def test_chunks_added_elsewhere_are_found_before_a_refresh(settings, counting, c
     long_lived.refresh()
     assert long_lived.size == len(CARDS) + 1
     assert long_lived.search(query, k=1)[0].chunk_id == "doc-x:1"
+
+
+def test_a_cards_asks_are_extra_vectors_that_lead_to_its_passage(settings, make_embedder, cards_dir) -> None:
+    title, skills, audience, sources, body = CARDS["three-next-steps"]
+    path = write_card(cards_dir, "three-next-steps", title, skills, audience, sources, body)
+    text = (
+        path.read_text(encoding="utf-8")
+        .replace("+++\nClose", "+++\nClose")
+        .replace(
+            'sources = ["alpha"]\n',
+            'sources = ["alpha"]\nasks = ["we chat for an hour and then nothing happens"]\n',
+        )
+    )
+    path.write_text(text, encoding="utf-8")
+    from coach.knowledge.cards import load_cards
+
+    load_cards.cache_clear()
+    embedder = make_embedder()
+    retriever = open_retriever(settings, embedder, cards_dir)
+    assert "we chat for an hour and then nothing happens" in embedder.texts  # embedded as its own vector
+    hits = retriever.search("we talk for an hour and nothing ever happens afterwards", k=4)
+    assert hits[0].card_id == "three-next-steps"
+    assert hits[0].text == body  # the card's passage is shown, never the ask
+    assert len({h.card_id for h in hits}) == len(hits)  # one passage per card
+    assert not any(re.search(r":ask\d+$", h.chunk_id) for h in hits), [h.chunk_id for h in hits]
