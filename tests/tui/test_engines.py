@@ -386,3 +386,21 @@ async def test_resumed_conversation_shows_decided_and_undecided_proposals(retrie
         assert states == ["rejected", "expired"]
         assert not app.pending_proposals()
         assert "propose it again" in render(app) or "Not decided" in render(app)
+
+
+@respx.mock
+async def test_llm_output_with_escape_sequences_and_markup_renders_as_text(
+    retriever, coach_home: Path
+) -> None:
+    hostile = "\x1b[2J\x1b]0;pwned\x07[bold red]x[/] and \x1b]52;c;ZXZpbA==\x07done"
+    respx.post(COMPLETIONS).mock(side_effect=[sse_text(hostile[:9], hostile[9:])] * 3)
+    app = llm_app(retriever, coach_home)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine is not None, 30)
+        await say(pilot, "Say something")
+        reply = app.query(CoachReply)[-1]
+        assert "\x1b" not in reply.text and "\x07" not in reply.text
+        screen = render(app)
+        assert "[bold red]x[/] and done" in screen
+        assert "pwned" not in screen and "ZXZpbA" not in screen
+        assert app.clipboard == ""  # the OSC 52 clipboard write was dropped, not executed
