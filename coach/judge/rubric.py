@@ -38,6 +38,7 @@ class Principle(BaseModel):
     bad: list[str] = Field(default_factory=list)  # regex: the warned-against behaviour, stated affirmatively
     deferrable: bool = False  # the warned-against step is fine when explicitly put off until later
     deferral_violates: bool = False  # putting the recommended step off until later is the violation
+    questions_are_neutral: bool = False  # a warned-against behaviour inside a question recommends nothing
     detector: Literal["question_led"] | None = None  # a structural check the rule judge adds
 
     @field_validator("audience")

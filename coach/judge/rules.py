@@ -238,6 +238,8 @@ class RuleJudge:
                             honours, strength = False, _NEGATED_GOOD
                             how = "puts off what the guidance says to do first"
                     else:
+                        if compiled.principle.questions_are_neutral and _is_question(norm, clause):
+                            continue  # "Can you show me a comment that felt harsh?" asks; it doesn't react
                         honours = polarity < 0
                         strength = 1.0
                         how = (
@@ -322,6 +324,12 @@ def _quoted_draft(user: str) -> str:
     """The draft quoted in a user's message ("Here's my draft: '...'"), or ""."""
     found = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(user)]
     return max(found, key=len).strip(" '\"") if found else ""
+
+
+def _is_question(norm: str, clause: Clause) -> bool:
+    """The clause ends its sentence with a question mark."""
+    tail = norm[clause.end : clause.end + 3]
+    return norm[clause.start : clause.end].rstrip(" \"'").endswith("?") or tail.lstrip(" \"'").startswith("?")
 
 
 def _weight(severity: str) -> float:

@@ -82,6 +82,15 @@ def split_clauses(norm: str) -> list[Clause]:
 
 
 def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]]:
+    # "If, after thinking it over, you still disagree, say so": everything before the last comma is the
+    # condition.
+    head = norm[start:end].lstrip("\"' ")
+    opener = _SUBORDINATE_OPENERS.match(head)
+    if opener and head[opener.end() :].lstrip().startswith(","):
+        commas = [i for i in range(start, end) if norm[i] == ","]
+        if len(commas) >= 2:
+            last = commas[-1]
+            return [(start, last, _is_condition(opener.group())), (last + 1, end, False)]
     pieces: list[tuple[int, int, bool]] = []
     spans = _spans(norm, start, end, _COMMA_SPLIT)
     for number, (p_start, p_end) in enumerate(spans):

@@ -15,7 +15,15 @@ PAIRWISE_TARGET = 0.95
 
 @pytest.mark.parametrize(
     "name",
-    ["dev.jsonl", "holdout.jsonl", "holdout2.jsonl", "holdout3.jsonl", "holdout4.jsonl", "holdout5.jsonl"],
+    [
+        "dev.jsonl",
+        "holdout.jsonl",
+        "holdout2.jsonl",
+        "holdout3.jsonl",
+        "holdout4.jsonl",
+        "holdout5.jsonl",
+        "holdout6.jsonl",
+    ],
 )
 def test_rule_judge_meets_targets(name: str) -> None:
     cases, errors = read_cases(evals_dir() / "judge" / name, need_label=True)
