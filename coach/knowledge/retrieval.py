@@ -37,7 +37,7 @@ class Passage:
     title: str
     citation: str  # the source article(s) of a card, or the document's title and file name
     text: str
-    score: float  # fused rank score; higher = better
+    score: float  # fused score, higher = better; comparable only within one search (weakest candidate = 0)
     skills: tuple[str, ...]
     audience: str
     kind: str = "card"  # "card" | "document"
