@@ -46,6 +46,7 @@ from tui.widgets.tracker_panel import StepList, TrackerPanel, TrackerView, read_
 
 EngineFactory = Callable[[Settings, "str | None"], Any]
 TRACKER_MIN_WIDTH = 100  # below this the tracker panel starts hidden so the chat keeps its width
+TRACKER_REFRESH_SECONDS = 30  # picks up changes made with `coach steps ...` in another terminal
 
 ERROR_TITLES = {
     "auth": "The LLM server refused the key",
@@ -165,14 +166,23 @@ class CoachApp(App[None]):
         self.call_from_thread(self._tracker_ready, tracker, view)
 
     def _tracker_ready(self, tracker: Any, view: TrackerView) -> None:
+        first = self.tracker is None
         self.tracker = tracker
         self.query_one(TrackerPanel).show(view)
+        if first:  # `coach steps done 3` in another terminal shows up here too
+            self.set_interval(TRACKER_REFRESH_SECONDS, self.refresh_tracker)
 
     def _engine_failed(self, exc: Exception) -> None:
         self.engine_error = one_line(str(exc) or type(exc).__name__, 300)
         self.activity = "guidance failed to load"
         self._update_status()
-        self.notify(self.engine_error, title="Could not start the coach", severity="error", markup=False)
+        self.notify(
+            self.engine_error + "\nFix it, then Ctrl+P → Restart the coach (your messages are kept).",
+            title="Could not start the coach",
+            severity="error",
+            markup=False,
+            timeout=15,
+        )
 
     def _engine_ready(self, engine: Any) -> None:
         self.engine = engine
@@ -324,6 +334,16 @@ class CoachApp(App[None]):
         self._update_status()
         self.refresh_bindings()
         self.call_later(self._next_queued)
+
+    def restart_engine(self) -> None:
+        """Load the engine again for the same conversation; queued messages are sent once it is ready."""
+        if self.replying_to is not None:
+            self.action_cancel_reply()
+        self.engine = None
+        self.engine_error = None
+        self.activity = "loading guidance…"
+        self._update_status()
+        self.load_engine()
 
     def retry(self) -> None:
         retry = getattr(self.engine, "retry", None)
@@ -680,6 +700,11 @@ class CoachApp(App[None]):
             self.action_toggle_theme,
         )
         yield SystemCommand("Cancel reply", "Stop the reply in progress", self.action_cancel_reply)
+        yield SystemCommand(
+            "Restart the coach",
+            "Reload the engine and guidance (after fixing a problem)",
+            self.restart_engine,
+        )
         yield SystemCommand("Retry last message", "Ask again after an error or a cut-off reply", self.retry)
 
 

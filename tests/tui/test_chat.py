@@ -257,3 +257,23 @@ async def test_enter_in_a_burst_of_keys_sends_the_whole_line() -> None:
         await wait_until(pilot, lambda: len(engine.received) == 2 and app.replying_to is None)
         assert engine.received == ["first answer", "second answer"]
         assert app.query_one(PromptArea).text == ""
+
+
+async def test_restart_after_a_failed_load_sends_the_queued_message() -> None:
+    engine = FakeEngine()
+    attempts: list[int] = []
+
+    def flaky(settings, conversation_id):
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise RuntimeError("tracker.db is locked")
+        return engine
+
+    app = CoachApp(engine_factory=flaky)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, lambda: app.engine_error is not None)
+        await send(pilot, "are you there?")
+        assert engine.received == [] and app.query(".-queued")
+        app.restart_engine()
+        await wait_until(pilot, lambda: engine.received == ["are you there?"] and app.replying_to is None)
+        assert replies(app)[-1].text == "You said: are you there?"

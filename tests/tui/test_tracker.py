@@ -226,3 +226,18 @@ async def test_review_key_cycles_through_pending_proposals(tmp_path) -> None:
         await wait_until(pilot, lambda: second.state == "rejected")
         await pilot.press("ctrl+r")
         assert app.focused is first
+
+
+async def test_panel_picks_up_changes_made_elsewhere(tmp_path) -> None:
+    from coach.tracker import Tracker
+
+    app, _, _ = app_with(tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.query_one(TrackerPanel).view is not None)
+        other = Tracker(
+            tmp_path / "tracker.db", today=lambda: TODAY
+        )  # e.g. `coach steps` in another terminal
+        other.apply(p.propose_complete_step(other, 1))
+        other.close()
+        app.refresh_tracker()  # also runs every TRACKER_REFRESH_SECONDS
+        await wait_until(pilot, lambda: "Send Ana a short note" not in _render(app))
