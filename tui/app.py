@@ -287,9 +287,11 @@ class CoachApp(App[None]):
                         await self._chat.mount(CritiqueCard(event))
                     case ReplyReset(reason=reason):
                         await reply.reset(reason)
-                    case ToolCallEvent(name=name):
+                    case ToolCallEvent(name=name, arguments=arguments):
                         self.activity = f"using {one_line(name, 40)}…"
                         self._update_status()
+                        shown = ", ".join(f"{k}={one_line(str(v), 40)}" for k, v in (arguments or {}).items())
+                        await self._chat.mount(Notice(f"→ {name}({shown})", kind="tool"), before=reply)
                     case ToolResultEvent(ok=False, content=content):
                         await self._chat.mount(Notice(one_line(content, 300), kind="warning"))
                     case ToolResultEvent():

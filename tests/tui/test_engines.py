@@ -247,6 +247,7 @@ async def test_llm_tool_proposal_is_accepted_from_the_app(retriever, coach_home:
         await say(pilot, "Add a step: email Ana by 8 Jan 2099, done when the email is sent")
         card = next(c for c in app.query(ProposalCard) if c.state == "pending")
         assert "+ what: Email Ana" in render(app)
+        assert "→ add_step(what=Email Ana, due=2099-01-08" in render(app)  # the tool call, shown inline
         assert app.tracker.list_steps() == []
         await pilot.press("ctrl+r", "a")
         await wait_until(pilot, lambda: card.state == "accepted")
