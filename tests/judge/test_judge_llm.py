@@ -194,3 +194,15 @@ def test_an_llm_must_be_configured() -> None:
         LLMJudge(load_rubric(), Settings())
     with pytest.raises(LLMJudgeError, match="COACH_MODEL"):
         LLMJudge(load_rubric(), Settings(base_url=BASE))
+
+
+@respx.mock
+def test_a_damaged_cache_entry_is_recomputed(coach_home: Path) -> None:
+    route = respx.post(COMPLETIONS).mock(side_effect=verdict_for)
+    make_judge(max_principles=1).judge(ADVICE, "session_prep")
+    entries = list((coach_home / "cache" / "judge").rglob("*.json"))
+    assert len(entries) == 1 and route.call_count == 1
+    entries[0].write_bytes(b"\xff\x00 not json")
+    result = make_judge(max_principles=1).judge(ADVICE, "session_prep")
+    assert route.call_count == 2 and result.verdict == "contradicts"
+    assert "test" not in entries[0].read_text()  # the API key is never part of a cache entry
