@@ -162,8 +162,9 @@ class RuleJudge:
         """A reply to a protégé with no question at all, and nothing else in its favour, is telling."""
         if "?" in text or any(h.honours for found in hits.values() for h in found):
             return
-        if not _ADDRESSES_SOMEONE.search(normalise(text)) and not _IMPERATIVE.search(normalise(text)):
-            return  # nobody is being told anything (a scene-setting line, a heading)
+        norm = normalise(text)
+        if not _TELLING.search(norm) and not _IMPERATIVE.search(norm):
+            return  # nobody is being told what to do (a scene-setting line, advice about mentoring)
         for compiled in principles:
             p = compiled.principle
             if p.detector == "question_led" and p.id not in hits:
@@ -308,11 +309,14 @@ _DESCRIPTIVE_NEGATOR = re.compile(
     r"can't|cannot|won't|will not|hasn't|haven't)"
 )
 _AND = re.compile(r"\s(?:and|but|so|then)\s")
-_ADDRESSES_SOMEONE = re.compile(r"\b(?:you|your|you're|you'll|you've)\b")
+_TELLING = re.compile(
+    r"\b(?:you should|you need to|you must|you have to|you ought to|you'd better|here's what|here is what|"
+    r"my advice is|what you do is|do it|take it|accept it)\b"
+)
 # A sentence that opens with an instruction ("Take the promotion.") is telling someone what to do.
 _IMPERATIVE = re.compile(
-    r"(?:^|[.!?]\s+)(?:just |simply )?(?:take|accept|apply|go|do|tell|send|quit|stop|start|update|write|make|"
-    r"turn|join|leave|pick|choose|sign|book|email|call|ask|don't)\b"
+    r"(?:^|[.!?]\s+)(?:just |simply )?(?:take|accept|apply|go|do|tell|send|quit|stop|start|update|write|"
+    r"turn|join|leave|pick|choose|sign|book|email|call|don't)\b"
 )
 _HEDGE = re.compile(r"\b(?:but|however|though|although|except|change|replace|cut|instead|too)\b")
 _QUOTED = re.compile(
