@@ -10,7 +10,7 @@ import httpx
 import pytest
 import respx
 from tui_fakes import TODAY
-from tui_helpers import wait_until
+from tui_helpers import review_and_press, wait_until
 
 from coach.config import Settings
 from coach.skills import Skill
@@ -91,7 +91,7 @@ async def test_guided_outreach_compose_critique_and_save_draft(retriever) -> Non
         assert draft and "Ana Ruiz" in draft
         card = next(c for c in app.query(ProposalCard) if c.state == "pending")
         assert app.tracker.list_drafts() == []
-        await pilot.press("ctrl+r", "a")
+        await review_and_press(pilot, "a")
         await wait_until(pilot, lambda: card.state == "accepted")
         assert [d.name for d in app.tracker.list_drafts()] == [card.event.proposal.payload.name]
         await pilot.press("ctrl+l")
@@ -249,7 +249,7 @@ async def test_llm_tool_proposal_is_accepted_from_the_app(retriever, coach_home:
         assert "+ what: Email Ana" in render(app)
         assert "→ add_step(what=Email Ana, due=2099-01-08" in render(app)  # the tool call, shown inline
         assert app.tracker.list_steps() == []
-        await pilot.press("ctrl+r", "a")
+        await review_and_press(pilot, "a")
         await wait_until(pilot, lambda: card.state == "accepted")
         assert [s.what for s in app.tracker.list_steps()] == ["Email Ana"]
 
@@ -374,7 +374,7 @@ async def test_resumed_conversation_shows_decided_and_undecided_proposals(retrie
         await wait_until(pilot, lambda: app.replying_to is None and app.query(CoachReply), 30)
         await say(pilot, DRAFT)
         first = next(c for c in app.query(ProposalCard) if c.state == "pending")
-        await pilot.press("ctrl+r", "r")
+        await review_and_press(pilot, "r")
         await wait_until(pilot, lambda: first.state == "rejected")
         await say(pilot, DRAFT.replace("20-minute call", "short call"))
         assert any(c.state == "pending" for c in app.query(ProposalCard))

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from tui_fakes import TODAY, FakeEngine, factory_for, seeded_tracker, services_with
-from tui_helpers import wait_until
+from tui_helpers import review_and_press, wait_until
 
 from coach.events import Done, ProposedChange, TextDelta
 from coach.tracker import NextStep
@@ -178,7 +178,7 @@ async def test_proposal_edit_replaces_card_and_accept_writes_edited_step(tmp_pat
         app.query_one(PromptArea).load_text("next steps")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.query(ProposalCard) and app.replying_to is None)
-        await pilot.press("ctrl+r", "e")
+        await review_and_press(pilot, "e")
         await wait_until(pilot, lambda: isinstance(app.screen, EditStep))
         app.screen.query_one("#done_when").value = "email sent and a date agreed"
         app.screen.query_one("#what").focus()
@@ -202,7 +202,7 @@ async def test_failed_accept_keeps_proposal_pending(tmp_path) -> None:
         app.query_one(PromptArea).load_text("x")
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.query(ProposalCard) and app.replying_to is None)
-        await pilot.press("ctrl+r", "a")
+        await review_and_press(pilot, "a")
         await wait_until(pilot, lambda: app._notifications)
         assert app.query_one(ProposalCard).state == "pending"
         assert any("due date is in the past" in n.message for n in app._notifications)

@@ -49,3 +49,12 @@ _NAMED = {
 
 def _key(ch: str) -> str:
     return _NAMED.get(ch, ch)
+
+
+async def review_and_press(pilot: Pilot, key: str) -> None:
+    """Ctrl+R focuses the next proposal; wait for the focus before pressing its key (keys race focus)."""
+    from tui.widgets.chat import ProposalCard
+
+    await pilot.press("ctrl+r")
+    await wait_until(pilot, lambda: isinstance(pilot.app.focused, ProposalCard))
+    await pilot.press(key)
