@@ -61,6 +61,8 @@ class Language(BaseModel):
     deferrals: list[str] = Field(default_factory=list)
     postponements: list[str] = Field(default_factory=list)
     discourse_markers: list[str] = Field(default_factory=list)
+    constructive_cues: list[str] = Field(default_factory=list)
+    dismissive_cues: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
 
 

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 
 from coach.judge.models import Judgement, PrincipleResult
 from coach.judge.rubric import Principle, Rubric, load_rubric
-from coach.judge.scoring import BASE, HONOUR_GAIN, VIOLATION_COST, squash
+from coach.judge.scoring import (
+    BASE,
+    HONOUR_GAIN,
+    LEAN_AGAINST,
+    LEAN_ALIGNED,
+    LEAN_UNSURE,
+    VIOLATION_COST,
+    squash,
+)
 from coach.judge.text import Clause, clean, normalise, phrase_regex, split_clauses, words_between
 from coach.skills import Skill, parse_skill
 
@@ -80,6 +88,8 @@ class RuleJudge:
         self._post_negators = phrase_regex(language.post_negators)
         self._not_negations = phrase_regex(language.not_negations) if language.not_negations else None
         self._window = language.negation_window
+        self._constructive = phrase_regex(language.constructive_cues) if language.constructive_cues else None
+        self._dismissive = phrase_regex(language.dismissive_cues) if language.dismissive_cues else None
         self._markers = phrase_regex(language.discourse_markers) if language.discourse_markers else None
         self._postponements = phrase_regex(language.postponements) if language.postponements else None
         self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
@@ -117,6 +127,25 @@ class RuleJudge:
             if found:
                 hits[compiled.principle.id] = found
         return hits
+
+    def _lean(self, text: str) -> float:
+        """No principle applies: order such texts by tone. Constructive cues (a question, a date or number,
+        thanks, a specific ask) rank higher; dismissive or negating language lower. Small on purpose: the
+        verdict does not change and no principle is named."""
+        norm = normalise(text)
+        constructive = (
+            "?" in text
+            or bool(_DIGIT.search(text))
+            or bool(self._constructive and self._constructive.search(norm))
+        )
+        dismissive = bool(self._dismissive and self._dismissive.search(norm)) or bool(
+            self._negation_spans(norm)[0]
+        )
+        if constructive and not dismissive:
+            return LEAN_ALIGNED
+        if dismissive and not constructive:
+            return LEAN_AGAINST
+        return LEAN_UNSURE
 
     def _blank_discourse_markers(self, norm: str) -> str:
         """'To be honest' and friends say nothing about the advice; blank them (same length)."""
@@ -297,6 +326,8 @@ class RuleJudge:
                         p.id, p.title, "not_applicable", p.severity, "", "Not addressed by this text."
                     )
                 )
+        if not hits:
+            raw = BASE + self._lean(text)
         score = squash(raw)
         verdict = "contradicts" if score < 0.5 else "aligned"
         order = {"violated": 0, "honoured": 1, "not_applicable": 2}
@@ -304,6 +335,7 @@ class RuleJudge:
         return Judgement(verdict, score, results, judge=self.name)
 
 
+_DIGIT = re.compile(r"\d")
 _DESCRIPTIVE_NEGATOR = re.compile(
     r"(?:isn't|aren't|wasn't|weren't|is not|are not|was not|were not|not|doesn't|didn't|does not|did not|"
     r"can't|cannot|won't|will not|hasn't|haven't)"

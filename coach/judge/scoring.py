@@ -8,6 +8,11 @@ from collections.abc import Iterable
 from coach.judge.rubric import Principle
 
 BASE = -0.15  # text that shows no principle is not confirmed as aligned (scores 0.45)
+# When no principle applies at all the verdict stays "contradicts" (not confirmed as aligned), but tone
+# orders such texts for ranking (see RuleJudge._lean): scores 0.49 / 0.45 / 0.42.
+LEAN_ALIGNED = 0.1
+LEAN_UNSURE = 0.0
+LEAN_AGAINST = -0.1
 HONOUR_GAIN = 0.55
 VIOLATION_COST = 2.2
 SLOPE = 1.3
