@@ -119,3 +119,13 @@ def test_unicode_and_accents_are_handled(judge: RuleJudge) -> None:
     result = judge.judge("Ask your protégé what they think — don’t hand them the answer.", "mentor_practice")
     assert statuses(result)["ask-dont-tell"] == "honoured"
     assert result.verdict == "aligned"
+
+
+def test_texts_no_principle_covers_are_unconfirmed_and_ordered_by_tone(judge: RuleJudge) -> None:
+    constructive = judge.judge("Could we look at the numbers by Friday?", "goals")
+    neutral = judge.judge("The weather was grey in Leeds.", "goals")
+    dismissive = judge.judge("Whatever, it's fine, never mind.", "goals")
+    for result in (constructive, neutral, dismissive):
+        assert not result.applicable and result.verdict == "contradicts"
+        assert "no guidance principle clearly applies" in result.summary()
+    assert constructive.score > neutral.score > dismissive.score
