@@ -7,14 +7,16 @@ typed before it is ready are queued, not lost.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from textual import events, work
+from textual import events
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -106,6 +108,7 @@ class CoachApp(App[None]):
         self._tracker_toggled = False
         self.tracker: Any = None
         self._replay = conversation_id is not None
+        self._load_generation = 0
         self.activity = "loading guidance…"
 
     # ---- layout ---------------------------------------------------------------------------------
@@ -135,21 +138,35 @@ class CoachApp(App[None]):
             self.query_one(TrackerPanel).display = width >= TRACKER_MIN_WIDTH
 
     # ---- engine start-up ------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="engine", exit_on_error=False)
     def load_engine(self) -> None:
+        """Create the engine in a daemon thread: quitting must not wait for a half-built index, and a
+        Textual thread worker cannot be cancelled. A newer load (another conversation) supersedes this one."""
+        self._load_generation += 1
+        generation = self._load_generation
+        threading.Thread(
+            target=self._load_engine, args=(generation,), name="coach-engine", daemon=True
+        ).start()
+
+    def _load_engine(self, generation: int) -> None:
+        def report(callback: Callable[..., Any], *args: Any) -> None:
+            if generation != self._load_generation or not self.is_running:
+                return  # superseded, or the app has exited
+            with contextlib.suppress(RuntimeError):  # the app has exited meanwhile
+                self.call_from_thread(callback, *args)
+
         try:
             engine = self.engine_factory(self.settings, self.conversation_id)
             services = getattr(engine, "services", None)
+            # The tracker first (quick), so the panel fills in while the guidance is still loading.
+            self._open_tracker(getattr(services, "tracker", None) if services is not None else None, report)
             if callable(getattr(services, "warm_up", None)):
                 services.warm_up()  # retriever, tracker, judge: built here so the first turn is quick
         except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays usable
-            self.call_from_thread(self._engine_failed, exc)
+            report(self._engine_failed, exc)
             return
-        tracker = getattr(services, "tracker", None) if services is not None else None
-        self.call_from_thread(self._engine_ready, engine)
-        self._open_tracker(tracker)
+        report(self._engine_ready, engine)
 
-    def _open_tracker(self, tracker: Any = None) -> None:
+    def _open_tracker(self, tracker: Any, report: Callable[..., Any]) -> None:
         """Runs in the loading thread: the engine's tracker, else one opened from the settings."""
         try:
             if tracker is None:
@@ -159,11 +176,12 @@ class CoachApp(App[None]):
             view = read_tracker(tracker, self.today or tracker.today())
         except Exception as exc:  # noqa: BLE001 - a damaged tracker must not stop the chat
             message = one_line(str(exc) or type(exc).__name__, 300)
-            self.call_from_thread(
-                self.notify, message, title="Tracker unavailable", severity="error", markup=False
-            )
+            report(self._tracker_failed, message)
             return
-        self.call_from_thread(self._tracker_ready, tracker, view)
+        report(self._tracker_ready, tracker, view)
+
+    def _tracker_failed(self, message: str) -> None:
+        self.notify(message, title="Tracker unavailable", severity="error", markup=False)
 
     def _tracker_ready(self, tracker: Any, view: TrackerView) -> None:
         first = self.tracker is None

@@ -277,3 +277,18 @@ async def test_restart_after_a_failed_load_sends_the_queued_message() -> None:
         app.restart_engine()
         await wait_until(pilot, lambda: engine.received == ["are you there?"] and app.replying_to is None)
         assert replies(app)[-1].text == "You said: are you there?"
+
+
+async def test_quitting_does_not_wait_for_the_engine_to_load() -> None:
+    import anyio
+
+    gate = threading.Event()  # never opened while the app runs: the load is "still building the index"
+    app = make_app(FakeEngine(), gate)
+    try:
+        with anyio.fail_after(10):
+            async with app.run_test(size=(100, 30)) as pilot:
+                assert app.engine is None
+                await pilot.press("ctrl+q")
+        assert app.return_code == 0
+    finally:
+        gate.set()
