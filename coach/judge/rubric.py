@@ -58,10 +58,12 @@ class Language(BaseModel):
     post_negators: list[str] = Field(default_factory=list)
     not_negations: list[str] = Field(default_factory=list)
     negation_window: int = 8
+    near_negators: list[str] = Field(default_factory=list)
     deferrals: list[str] = Field(default_factory=list)
     postponements: list[str] = Field(default_factory=list)
     discourse_markers: list[str] = Field(default_factory=list)
     constructive_cues: list[str] = Field(default_factory=list)
+    shorthand: dict[str, str] = Field(default_factory=dict)
     dismissive_cues: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
 

@@ -29,7 +29,15 @@ from coach.judge.scoring import (
     VIOLATION_COST,
     squash,
 )
-from coach.judge.text import Clause, clean, normalise, phrase_regex, split_clauses, words_between
+from coach.judge.text import (
+    Clause,
+    clean,
+    expand_shorthand,
+    normalise,
+    phrase_regex,
+    split_clauses,
+    words_between,
+)
 from coach.skills import Skill, parse_skill
 
 MAX_ADVICE_CHARS = 100_000
@@ -88,8 +96,10 @@ class RuleJudge:
         self._post_negators = phrase_regex(language.post_negators)
         self._not_negations = phrase_regex(language.not_negations) if language.not_negations else None
         self._window = language.negation_window
+        self._near_negators = phrase_regex(language.near_negators) if language.near_negators else None
         self._constructive = phrase_regex(language.constructive_cues) if language.constructive_cues else None
         self._dismissive = phrase_regex(language.dismissive_cues) if language.dismissive_cues else None
+        self._shorthand = {k.lower(): v.lower() for k, v in language.shorthand.items()}
         self._markers = phrase_regex(language.discourse_markers) if language.discourse_markers else None
         self._postponements = phrase_regex(language.postponements) if language.postponements else None
         self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
@@ -114,8 +124,14 @@ class RuleJudge:
         return self._decide(text, principles, hits)
 
     def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
-        norm = self._blank_discourse_markers(normalise(text))
+        norm, offsets = expand_shorthand(normalise(text), self._shorthand)
+        norm = self._blank_discourse_markers(norm)
         clauses = split_clauses(norm)
+        # Evidence is cut from the original text, so hits carry clauses in its offsets.
+        original = [
+            Clause(offsets[c.start], max(offsets[c.start], offsets[c.end - 1] + 1), c.sentence, c.condition)
+            for c in clauses
+        ]
         masked = _mask_outside(norm, clauses)
         starts = [c.start for c in clauses]
         negations = self._negation_spans(norm)
@@ -123,7 +139,7 @@ class RuleJudge:
         postponed = self._deferred_sentences(norm, clauses, self._postponements)
         hits: dict[str, list[_Hit]] = {}
         for compiled in principles:
-            found = self._find(compiled, masked, clauses, starts, negations, deferred, postponed)
+            found = self._find(compiled, masked, clauses, starts, negations, deferred, postponed, original)
             if found:
                 hits[compiled.principle.id] = found
         return hits
@@ -212,6 +228,9 @@ class RuleJudge:
             return not any(b0 < span[1] and span[0] < b1 for b0, b1 in blocked)
 
         pre = [m.span() for m in self._negators.finditer(norm) if free(m.span())]
+        if self._near_negators is not None:
+            # "no" negates only what follows at once; marked by a negative start offset (decoded below).
+            pre += [(-1 - m.start(), m.end()) for m in self._near_negators.finditer(norm) if free(m.span())]
         post = [m.span() for m in self._post_negators.finditer(norm) if free(m.span())]
         return pre, post
 
@@ -226,6 +245,11 @@ class RuleJudge:
         pre, post = negations
         count = 0
         for n_start, n_end in pre:
+            if n_start < 0:  # a near negator ("no big asks"): at most one word in between
+                near_start = -1 - n_start
+                if clause.start <= near_start < start and words_between(norm, n_end, start) <= 1:
+                    count += 1
+                continue
             # A negator may overlap the start of the behaviour ("doesn't have to be in your company").
             if clause.start <= n_start < start and words_between(norm, n_end, start) <= self._window:
                 # "name what isn't working and ask how..." - a descriptive negation ends at "and".
@@ -246,6 +270,7 @@ class RuleJudge:
         negations: tuple[list[tuple[int, int]], list[tuple[int, int]]],
         deferred: set[int],
         postponed: set[int],
+        original: list[Clause],
     ) -> list[_Hit]:
         found: list[_Hit] = []
         for is_good, patterns in ((True, compiled.good), (False, compiled.bad)):
@@ -279,7 +304,7 @@ class RuleJudge:
                         )
                         if not honours and compiled.principle.deferrable and clause.sentence in deferred:
                             honours, how = True, "keeps the step for later, as the guidance suggests"
-                    found.append(_Hit(compiled.principle, honours, strength, clause, how))
+                    found.append(_Hit(compiled.principle, honours, strength, original[index], how))
         return found
 
     # ---- deciding ---------------------------------------------------------------------------

@@ -62,6 +62,36 @@ def normalise(text: str) -> str:
     return "".join(_normal_char(c) for c in text)
 
 
+def expand_shorthand(norm: str, shorthand: dict[str, str]) -> tuple[str, list[int]]:
+    """Spell out chat shorthand ("u" -> "you") in normalised text.
+
+    Returns the expanded text and, for each of its characters (plus one past the end), the offset in the input
+    it came from, so evidence can be cut from the original text.
+    """
+    offsets = list(range(len(norm) + 1))
+    if not shorthand:
+        return norm, offsets
+    pattern = re.compile(
+        r"(?<![\w'])(?:" + "|".join(map(re.escape, sorted(shorthand, key=len, reverse=True))) + r")(?![\w'])"
+    )
+    out: list[str] = []
+    mapping: list[int] = []
+    cursor = 0
+    for match in pattern.finditer(norm):
+        out.append(norm[cursor : match.start()])
+        mapping.extend(range(cursor, match.start()))
+        replacement = shorthand[match.group()]
+        out.append(replacement)
+        mapping.extend(
+            [match.start()] * max(0, len(replacement) - 1) + [match.end() - 1] * min(1, len(replacement))
+        )
+        cursor = match.end()
+    out.append(norm[cursor:])
+    mapping.extend(range(cursor, len(norm)))
+    mapping.append(len(norm))
+    return "".join(out), mapping
+
+
 @dataclass(frozen=True, slots=True)
 class Clause:
     start: int  # offsets into the (cleaned) advice
@@ -91,6 +121,11 @@ def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]
         if len(commas) >= 2:
             last = commas[-1]
             return [(start, last, _is_condition(opener.group())), (last + 1, end, False)]
+    if opener and _is_condition(opener.group()) and "," not in norm[start:end]:
+        # "if you still disagree later you can talk it through": the condition ends where the main clause starts
+        main = _MAIN_CLAUSE.search(norm, start + opener.end(), end)
+        if main:
+            return [(start, main.start(), True), (main.start(), end, False)]
     pieces: list[tuple[int, int, bool]] = []
     spans = _spans(norm, start, end, _COMMA_SPLIT)
     for number, (p_start, p_end) in enumerate(spans):
@@ -105,6 +140,11 @@ def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]
         else:
             pieces.append((p_start, p_end, False))
     return pieces
+
+
+_MAIN_CLAUSE = re.compile(
+    r"\s(?=then\s|(?:you|we|i|they|he|she) (?:can|could|should|might|may|will|would)\b)"
+)
 
 
 def _is_condition(opener: str) -> bool:
