@@ -122,8 +122,9 @@ def _split_commas(norm: str, start: int, end: int) -> list[tuple[int, int, bool]
             last = commas[-1]
             return [(start, last, _is_condition(opener.group())), (last + 1, end, False)]
     if opener and _is_condition(opener.group()) and "," not in norm[start:end]:
-        # "if you still disagree later you can talk it through": the condition ends where the main clause starts
-        main = _MAIN_CLAUSE.search(norm, start + opener.end(), end)
+        # "if you still disagree later you can talk it through": the condition ends where the main clause does
+        lead = (end - start) - len(head)
+        main = _MAIN_CLAUSE.search(norm, start + lead + opener.end(), end)
         if main:
             return [(start, main.start(), True), (main.start(), end, False)]
     pieces: list[tuple[int, int, bool]] = []
