@@ -109,6 +109,7 @@ class CoachApp(App[None]):
         self.tracker: Any = None
         self._replay = conversation_id is not None
         self._load_generation = 0
+        self._turn_serial = 0
         self.activity = "loading guidance…"
 
     # ---- layout ---------------------------------------------------------------------------------
@@ -272,9 +273,7 @@ class CoachApp(App[None]):
         self._reply_user_message = message
         self.activity = "replying… (Esc to cancel)"
         self._update_status()
-        self.run_worker(
-            self._stream(self.engine.turn(text)), exclusive=True, group="reply", exit_on_error=False
-        )
+        self._start_stream(self.engine.turn(text))
 
     def run_opening(self) -> None:
         opening = getattr(self.engine, "opening", None)
@@ -284,9 +283,15 @@ class CoachApp(App[None]):
         self._reply_user_message = None
         self.activity = "replying… (Esc to cancel)"
         self._update_status()
-        self.run_worker(self._stream(opening()), exclusive=True, group="reply", exit_on_error=False)
+        self._start_stream(opening())
 
-    async def _stream(self, events: Any) -> None:
+    def _start_stream(self, events: Any) -> None:
+        """Run one reply in the "reply" worker group; starting a new one cancels the old one."""
+        self._turn_serial += 1
+        serial = self._turn_serial
+        self.run_worker(self._stream(events, serial), exclusive=True, group="reply", exit_on_error=False)
+
+    async def _stream(self, events: Any, serial: int) -> None:
         reply = CoachReply()
         self._reply_widget = reply
         await self._chat.mount(reply)
@@ -331,7 +336,8 @@ class CoachApp(App[None]):
                     await reply.finish()
                 if not reply.text.strip() and not reply.citations.items:
                     await reply.remove()
-            self._end_turn()
+            if serial == self._turn_serial:  # a cancelled reply must not end the turn that replaced it
+                self._end_turn()
 
     def _show_error(self, message: str, kind: str) -> None:
         self.notify(
@@ -375,7 +381,7 @@ class CoachApp(App[None]):
         self.activity = "retrying… (Esc to cancel)"
         self._update_status()
         self.refresh_bindings()
-        self.run_worker(self._stream(retry()), exclusive=True, group="reply", exit_on_error=False)
+        self._start_stream(retry())
 
     def action_cancel_reply(self) -> None:
         if self.replying_to is None:

@@ -214,3 +214,28 @@ async def test_80x24_keeps_prompt_status_and_footer_visible() -> None:
         assert "guided (offline)" in render(app)
         chat = app.query_one("#chat")
         assert chat.scroll_y == chat.max_scroll_y  # anchored to the newest text
+
+
+async def test_switching_skill_mid_opening_keeps_the_new_opening_running() -> None:
+    import asyncio
+
+    welcome_hold, outreach_hold = asyncio.Event(), asyncio.Event()
+    engine = FakeEngine(
+        openings={
+            None: [TextDelta("Welcome…"), Done()],
+            Skill.OUTREACH: [TextDelta("Paste your draft."), Done()],
+        },
+        opening_holds={None: welcome_hold, Skill.OUTREACH: outreach_hold},
+    )
+    app = CoachApp(engine_factory=factory_for(engine))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(
+            pilot, lambda: app.query(CoachReply) and app.query(CoachReply)[-1].text == "Welcome…"
+        )
+        app.set_skill(Skill.OUTREACH)
+        await wait_until(pilot, lambda: [r.text for r in app.query(CoachReply)] == ["Paste your draft."])
+        await pilot.pause()
+        assert app.replying_to is not None  # the cancelled welcome did not end the outreach opening
+        outreach_hold.set()
+        await wait_until(pilot, lambda: app.replying_to is None)
+        assert [r.text for r in app.query(CoachReply)] == ["Paste your draft."]

@@ -51,9 +51,14 @@ class FakeEngine:
             self.cancelled += 1
             raise
 
+    opening_holds: dict[Skill | None, asyncio.Event] = field(default_factory=dict)
+
     async def opening(self) -> AsyncIterator[Event]:
-        for event in self.openings.get(self.skill, []):
+        hold = self.opening_holds.get(self.skill)
+        for index, event in enumerate(self.openings.get(self.skill, [])):
             yield event
+            if index == 0 and hold is not None:
+                await hold.wait()
 
     def accept(self, proposal_id: str) -> str:
         if proposal_id == "BAD":
