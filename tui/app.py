@@ -516,6 +516,7 @@ class CoachApp(App[None]):
         if self.replying_to is not None:
             self.action_cancel_reply()
         self.query_one(PromptArea).clear()
+        self.queued.clear()  # they belonged to the conversation being left
         self._chat.remove_children()
         self.engine = None
         self.engine_error = None
@@ -559,7 +560,7 @@ class CoachApp(App[None]):
                 widgets.append(Notice(one_line(item.content, 300)))
         if widgets:
             self._chat.mount_all(widgets)
-            self._chat.scroll_end(animate=False)
+            self.call_after_refresh(self._chat.scroll_end, animate=False)  # once laid out
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Keys that do nothing right now are left out of the footer (it must fit 80 columns)."""
