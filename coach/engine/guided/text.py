@@ -82,3 +82,45 @@ def split_items(text: str, *, commas: bool = True) -> list[str]:
 def first_sentences(text: str, count: int = 2, limit: int = 320) -> str:
     sentences = re.split(r"(?<=[.!?])\s+", " ".join(clean(text).split()))
     return one_line(" ".join(sentences[:count]), limit)
+
+
+# The user describes the recipient in the third person ("her talk", "how did he ..."); the draft
+# addresses them directly. "her" is possessive before a noun ("her talk") and an object otherwise.
+_OBJECT_FOLLOWERS = r"(?:to|at|in|on|and|or|for|with|about|when|if|that|as|from|by|[.,;:!?)]|$)"
+_PARTICIPLES = r"been|got|done|written|given|taken|shown|seen|known|grown|built|led|run|\w+ed"
+_SECOND_PERSON = [
+    # "she's written" is "she has": a past participle follows.
+    (r"\b(she|he)'s(?= (?:" + _PARTICIPLES + r")\b)", "you've"),
+    (r"\b(she|he)'s\b", "you're"),
+    (r"\b(she|he) (is)\b", "you are"),
+    (r"\b(she|he) (was)\b", "you were"),
+    (r"\b(she|he) (has)\b", "you have"),
+    (r"\b(she|he) (does)\b", "you do"),
+    (r"\b(?:is|was|has|does) (she|he)\b", None),  # questions: handled below
+    (r"\b(herself|himself)\b", "yourself"),
+    (r"\bher(?=\s*" + _OBJECT_FOLLOWERS + r")", "you"),
+    (r"\b(her|his)\b", "your"),
+    (r"\bhim\b", "you"),
+    (r"\b(she|he)\b", "you"),
+]
+_QUESTION_VERBS = {"is": "are", "was": "were", "has": "have", "does": "do"}
+
+
+def to_second_person(text: str) -> str:
+    """Rewrite third-person references to the recipient as "you"/"your", keeping capitals."""
+
+    def keep_case(original: str, replacement: str) -> str:
+        return replacement[:1].upper() + replacement[1:] if original[:1].isupper() else replacement
+
+    def question(match: re.Match[str]) -> str:
+        verb, _pronoun = match.group(0).split()
+        return keep_case(verb, _QUESTION_VERBS[verb.lower()]) + " you"
+
+    for pattern, replacement in _SECOND_PERSON:
+        if replacement is None:
+            text = re.sub(pattern, question, text, flags=re.IGNORECASE)
+        else:
+            text = re.sub(
+                pattern, lambda m, r=replacement: keep_case(m.group(0), r), text, flags=re.IGNORECASE
+            )
+    return text

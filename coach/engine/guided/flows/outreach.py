@@ -18,7 +18,7 @@ from coach.engine.guided.critique import (
 from coach.engine.guided.flow import BACK, Ctx, Flow, Out, command
 from coach.engine.guided.records import Problem, find_partner, propose
 from coach.engine.guided.script import Step, fill, load_script, render
-from coach.engine.guided.text import one_line, quote
+from coach.engine.guided.text import one_line, quote, to_second_person
 from coach.skills import Skill
 
 COMPOSE = frozenset({"compose", "write", "1", "write one", "compose one", "help me write", "draft one"})
@@ -220,14 +220,22 @@ def _sentence(text: str) -> str:
 def _admire_line(answer: str | None, placeholder: str) -> str:
     if not answer:
         return _phrase("admire", text=placeholder)
-    text = one_line(answer, 400).rstrip(".")
-    if re.match(r"(?i)^i\b", text):
+    text = to_second_person(one_line(answer, 400)).rstrip(".")
+    if re.match(r"(?i)^i\b", text) or _is_full_sentence(text):
+        # "Your talk ... changed how I run reviews" already says it; wrapping it would break the grammar.
+        text = text[:1].upper() + text[1:]
         return text if text.endswith("!") else text + "."
     return _phrase("admire", text=_lower_first(text))
 
 
+def _is_full_sentence(text: str) -> bool:
+    """Does the answer carry its own verb ("your talk changed ...") rather than name a thing?"""
+    verbs = load_script("outreach").data["sentence_verbs"]
+    return any(word in verbs for word in re.findall(r"[a-z']+", text.lower())[1:])
+
+
 def _question_line(answer: str | None, placeholder: str) -> str:
-    text = one_line(answer, 400) if answer else placeholder
+    text = to_second_person(one_line(answer, 400)) if answer else placeholder
     if answer and not text.endswith("?"):
         text = text.rstrip(".") + "?"
     return _phrase("question", text=text)
@@ -238,7 +246,9 @@ def _ask_line(answer: str) -> str:
     if re.match(r"(?i)^(would|could|can|might|may|do|are|is)\b", text) or text.endswith("?"):
         return text if text.endswith("?") else text + "?"
     text = re.sub(r"(?i)^(ask (for|them for)|i'd like|i would like|just)\s+", "", text)
-    return _phrase("ask", text=text)
+    # "a call next month" already says when; adding "in the next few weeks" would say it twice.
+    timed = re.search(load_script("outreach").data["time_pattern"], text, flags=re.IGNORECASE)
+    return _phrase("ask_timed" if timed else "ask", text=text)
 
 
 def _offer_line(answer: str | None) -> str:
@@ -256,7 +266,7 @@ def _offer_line(answer: str | None) -> str:
 
 def _subject(admire: str | None, question: str | None) -> str:
     """ "Question about your talk at PyData on forecasting" from what they admire (or the question)."""
-    source = admire or question or ""
+    source = to_second_person(admire or question or "")
     words = re.split(r"[,;.!?]", source, maxsplit=1)[0].split()[:7]
     if not words:
         return _phrase("subject_default")
