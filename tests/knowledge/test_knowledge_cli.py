@@ -163,8 +163,11 @@ def test_bad_documents_are_refused_and_the_index_is_unchanged(
     assert state() == before
 
 
-@pytest.mark.parametrize(("query", "message"), [("x" * 10_000, "10,000 characters; the limit is 2,000"),
-                                                 ("   \t  ", "the query is empty")])  # fmt: skip
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("x" * 10_000, "10,000 characters; the limit is 2,000"), ("   \t  ", "the query is empty")],
+    ids=["10k-characters", "whitespace-only"],
+)
 def test_bad_queries_are_refused_and_the_index_is_unchanged(notes: Path, query: str, message: str) -> None:
     assert run("add", str(notes)).exit_code == 0
     before = state()
