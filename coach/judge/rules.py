@@ -26,6 +26,7 @@ from coach.judge.scoring import (
     LEAN_AGAINST,
     LEAN_ALIGNED,
     LEAN_UNSURE,
+    SILENT_BASE,
     VIOLATION_COST,
     squash,
 )
@@ -145,21 +146,20 @@ class RuleJudge:
         return hits
 
     def _lean(self, text: str) -> float:
-        """No principle applies: order such texts by tone. Constructive cues (a question, a date or number,
-        thanks, a specific ask) rank higher; dismissive or negating language lower. Small on purpose: the
-        verdict does not change and no principle is named."""
+        """No principle applies: decide by tone. Constructive cues (questions, dates or numbers, thanks, a
+        specific ask) are counted against dismissive ones (dismissive words, negations); the side with more
+        wins, so a long friendly reply with one "just" or one "don't" is not read as dismissive. No
+        principle is named."""
         norm = normalise(text)
-        constructive = (
-            "?" in text
-            or bool(_DIGIT.search(text))
-            or bool(self._constructive and self._constructive.search(norm))
-        )
-        dismissive = bool(self._dismissive and self._dismissive.search(norm)) or bool(
-            self._negation_spans(norm)[0]
-        )
-        if constructive and not dismissive:
+        constructive = text.count("?") + len(_DIGIT.findall(text))
+        if self._constructive is not None:
+            constructive += len(self._constructive.findall(norm))
+        dismissive = len(self._negation_spans(norm)[0])
+        if self._dismissive is not None:
+            dismissive += len(self._dismissive.findall(norm))
+        if constructive > dismissive:
             return LEAN_ALIGNED
-        if dismissive and not constructive:
+        if dismissive > constructive:
             return LEAN_AGAINST
         return LEAN_UNSURE
 
@@ -352,7 +352,7 @@ class RuleJudge:
                     )
                 )
         if not hits:
-            raw = BASE + self._lean(text)
+            raw = SILENT_BASE + self._lean(text)
         score = squash(raw)
         verdict = "contradicts" if score < 0.5 else "aligned"
         order = {"violated": 0, "honoured": 1, "not_applicable": 2}

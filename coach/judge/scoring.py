@@ -7,9 +7,12 @@ from collections.abc import Iterable
 
 from coach.judge.rubric import Principle
 
-BASE = -0.15  # text that shows no principle is not confirmed as aligned (scores 0.45)
-# When no principle applies at all the verdict stays "contradicts" (not confirmed as aligned), but tone
-# orders such texts for ranking (see RuleJudge._lean): scores 0.49 / 0.45 / 0.42.
+BASE = -0.15  # the starting point when some principle is addressed: the evidence must carry the verdict
+# When no principle applies at all, tone decides (see RuleJudge._lean): scores 0.52 / 0.48 / 0.45, so only
+# a clearly constructive text counts as aligned. Measured on the older held-out sets with 40% of the
+# rubric's patterns dropped at random (simulating wording no pattern covers), the old fixed "contradicts"
+# for such texts cost 4-5 points of accuracy; this costs one case on the full rubric (evals/judge/README.md).
+SILENT_BASE = -0.05
 LEAN_ALIGNED = 0.1
 LEAN_UNSURE = 0.0
 LEAN_AGAINST = -0.1

@@ -13,7 +13,15 @@ ACCURACY_TARGET = 0.90
 PAIRWISE_TARGET = 0.95
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in (evals_dir() / "judge").glob("*.jsonl")))
+# holdout_fresh.jsonl is an independent measurement set: it is scored (and reported) but never tuned
+# against, so it is not a regression gate.
+MEASUREMENT_ONLY = {"holdout_fresh.jsonl"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in (evals_dir() / "judge").glob("*.jsonl") if p.name not in MEASUREMENT_ONLY),
+)
 def test_rule_judge_meets_targets(name: str) -> None:
     cases, errors = read_cases(evals_dir() / "judge" / name, need_label=True)
     assert not errors

@@ -121,11 +121,25 @@ def test_unicode_and_accents_are_handled(judge: RuleJudge) -> None:
     assert result.verdict == "aligned"
 
 
-def test_texts_no_principle_covers_are_unconfirmed_and_ordered_by_tone(judge: RuleJudge) -> None:
+def test_texts_no_principle_covers_are_decided_by_tone(judge: RuleJudge) -> None:
     constructive = judge.judge("Could we look at the numbers by Friday?", "goals")
     neutral = judge.judge("The weather was grey in Leeds.", "goals")
     dismissive = judge.judge("Whatever, it's fine, never mind.", "goals")
     for result in (constructive, neutral, dismissive):
-        assert not result.applicable and result.verdict == "contradicts"
+        assert not result.applicable
         assert "no guidance principle clearly applies" in result.summary()
+    assert constructive.verdict == "aligned"
+    assert neutral.verdict == dismissive.verdict == "contradicts"
     assert constructive.score > neutral.score > dismissive.score
+
+
+def test_tone_is_weighed_not_vetoed_by_one_dismissive_word(judge: RuleJudge) -> None:
+    # Cues are counted: one "just" in an otherwise constructive reply does not make it dismissive...
+    friendly = judge.judge(
+        "Could you look at the sales figures from this week? Then just compare them with Sam's by Friday.",
+        "goals",
+    )
+    assert not friendly.applicable and friendly.verdict == "aligned"
+    # ...while a reply that is mostly dismissive stays unconfirmed even with a question in it.
+    curt = judge.judge("Whatever. Never mind, just skip it, it's fine, nothing matters?", "goals")
+    assert not curt.applicable and curt.verdict == "contradicts"
