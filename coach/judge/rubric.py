@@ -64,6 +64,7 @@ class Language(BaseModel):
     discourse_markers: list[str] = Field(default_factory=list)
     constructive_cues: list[str] = Field(default_factory=list)
     shorthand: dict[str, str] = Field(default_factory=dict)
+    antecedents: list[str] = Field(default_factory=list)  # things an object "it" may stand for
     dismissive_cues: list[str] = Field(default_factory=list)
     endorsements: list[str] = Field(default_factory=list)
 

@@ -36,6 +36,7 @@ from coach.judge.text import (
     expand_shorthand,
     normalise,
     phrase_regex,
+    resolve_it,
     split_clauses,
     words_between,
 )
@@ -105,6 +106,7 @@ class RuleJudge:
         self._postponements = phrase_regex(language.postponements) if language.postponements else None
         self._deferrals = phrase_regex(language.deferrals) if language.deferrals else None
         self._endorsements = phrase_regex(language.endorsements) if language.endorsements else None
+        self._antecedents = phrase_regex(language.antecedents) if language.antecedents else None
         self._compiled = [
             _Compiled(
                 p,
@@ -126,6 +128,8 @@ class RuleJudge:
 
     def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
         norm, offsets = expand_shorthand(normalise(text), self._shorthand)
+        norm, resolved = resolve_it(norm, self._antecedents)
+        offsets = [offsets[i] for i in resolved]
         norm = self._blank_discourse_markers(norm)
         clauses = split_clauses(norm)
         # Evidence is cut from the original text, so hits carry clauses in its offsets.

@@ -176,3 +176,42 @@ _WORD = re.compile(r"[\w']+")
 
 def words_between(norm: str, start: int, end: int) -> int:
     return len(_WORD.findall(norm, start, end))
+
+
+# "it" in object position: after a word, before punctuation, the end, or a particle/preposition ("send it
+# ahead", "share it with her", "skip it."). Subject "it" ("it feels awkward") is left alone: it rarely
+# names the thing the guidance talks about.
+_OBJECT_IT = re.compile(
+    r"(?<=[a-z] )it(?=\s*(?:[.,;:!?)]|$)|\s+(?:to|with|before|ahead|beforehand|by|on|in|at|first|over|along|"
+    r"around|out|up|down|back|off|again|now|later|today|tomorrow|once|anyway|as|so|and|but|or)\b)"
+)
+_ANTECEDENT_REACH = 240  # characters back: about the previous sentence or two
+
+
+def resolve_it(norm: str, antecedents: re.Pattern[str] | None) -> tuple[str, list[int]]:
+    """Replace an object "it" by the nearest thing named just before it ("write an agenda and send it
+    ahead" -> "... send the agenda ahead"), so patterns about that thing apply. Returns the text and, for
+    each character (plus one past the end), its offset in the input, as expand_shorthand does."""
+    offsets = list(range(len(norm) + 1))
+    if antecedents is None:
+        return norm, offsets
+    named = [(m.end(), m.group()) for m in antecedents.finditer(norm)]
+    if not named:
+        return norm, offsets
+    out: list[str] = []
+    mapping: list[int] = []
+    cursor = 0
+    for match in _OBJECT_IT.finditer(norm):
+        before = [thing for end, thing in named if match.start() - _ANTECEDENT_REACH <= end <= match.start()]
+        if not before:
+            continue
+        replacement = "the " + before[-1]
+        out.append(norm[cursor : match.start()])
+        mapping.extend(range(cursor, match.start()))
+        out.append(replacement)
+        mapping.extend([match.start()] * (len(replacement) - 1) + [match.end() - 1])
+        cursor = match.end()
+    out.append(norm[cursor:])
+    mapping.extend(range(cursor, len(norm)))
+    mapping.append(len(norm))
+    return "".join(out), mapping

@@ -143,3 +143,19 @@ def test_tone_is_weighed_not_vetoed_by_one_dismissive_word(judge: RuleJudge) -> 
     # ...while a reply that is mostly dismissive stays unconfirmed even with a question in it.
     curt = judge.judge("Whatever. Never mind, just skip it, it's fine, nothing matters?", "goals")
     assert not curt.applicable and curt.verdict == "contradicts"
+
+
+def test_object_it_stands_for_the_thing_named_before(judge: RuleJudge) -> None:
+    # "it" is read as the agenda named earlier, so the negation in the second clause reaches the agenda.
+    # (Without that, only "jot down an agenda" matches and the dismissal is missed.)
+    dropped = judge.judge(
+        "You could jot down an agenda. Honestly, emailing it over first is pointless.", "session_prep"
+    )
+    violated = {p.principle_id: p for p in dropped.violated}
+    assert "prepare-and-share-agenda" in violated
+    # Evidence is still quoted from the text as written.
+    assert violated["prepare-and-share-agenda"].evidence == "emailing it over first is pointless."
+    kept = judge.judge("Write a short agenda and send it to her the day before.", "session_prep")
+    assert "prepare-and-share-agenda" in {p.principle_id for p in kept.honoured}
+    # Nothing named before: "it" stays "it" and no principle is invented.
+    assert not judge.judge("Send it whenever you like.", "session_prep").violated
