@@ -43,6 +43,21 @@ def bench_rule(rounds: int) -> None:
         f"rule judge: construction {built * 1000:.0f} ms; {n} cases in {elapsed:.2f} s = "
         f"{n / elapsed:.0f} cases/s (target >= 200)"
     )
+    # Every labelled set, including the long chatty held-out replies (several sentences each).
+    every = [
+        json.loads(line)
+        for path in sorted((evals_dir() / "judge").glob("*.jsonl"))
+        for line in path.read_text().splitlines()
+        if line.strip()
+    ]
+    start = time.perf_counter()
+    for case in every:
+        judge.judge(case["advice"], case["skill"], case["user"])
+    elapsed = time.perf_counter() - start
+    print(
+        f"rule judge, all labelled sets: {len(every)} cases in {elapsed:.2f} s = "
+        f"{len(every) / elapsed:.0f} cases/s"
+    )
 
 
 def _free_port() -> int:
