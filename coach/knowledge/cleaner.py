@@ -13,16 +13,8 @@ from dataclasses import dataclass
 from html import unescape
 from html.parser import HTMLParser
 
-# Terminal control sequences (ESC ... and C0/C1 controls except tab and newline) are never kept:
-# passages are printed to terminals and fed to models.
-_CONTROL = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b.|[\x00-\x08\x0b-\x1f\x7f-\x9f]"
-)
-
-
-def strip_control(text: str) -> str:
-    return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
+# Terminal control sequences are never kept: passages are printed to terminals and fed to models.
+from coach.safe_text import strip_terminal_controls as strip_control
 
 # ---- HTML --------------------------------------------------------------------------------------
 

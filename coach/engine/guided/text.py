@@ -8,28 +8,12 @@ from __future__ import annotations
 
 import re
 
+from coach.safe_text import strip_terminal_controls as clean
+
 MAX_MESSAGE_CHARS = 20_000
-
-# CSI (ESC [ ... final), OSC (ESC ] ... BEL or ST), other two-byte ESC sequences, then lone C0/C1 controls.
-_ANSI = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"  # CSI
-    r"|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC
-    r"|\x1b[PX^_][^\x1b]*(?:\x1b\\)?"  # DCS, SOS, PM, APC
-    r"|\x1b[@-Z\\-_]?"  # other escapes (and a dangling ESC)
-    r"|\x9b[0-?]*[ -/]*[@-~]"  # 8-bit CSI
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
 
 class InputError(ValueError):
     """The user's message cannot be handled as it is; the message says why and what to do."""
-
-
-def clean(text: str) -> str:
-    """Remove terminal escape sequences and control characters; keep newlines and tabs."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _ANSI.sub("", text)
-    return _CONTROL.sub("", text)
 
 
 def check_message(text: str) -> str:
