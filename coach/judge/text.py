@@ -6,11 +6,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# CSI/OSC and other escape sequences, then any remaining control characters except newline and tab.
-_ESCAPES = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
-)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from coach.safe_text import strip_terminal_controls
+
 _QUOTES = str.maketrans(
     {
         "\u2019": "'",
@@ -45,7 +42,7 @@ _INNER_SPLIT = re.compile(r"\s+(?=(?:rather than|instead of|without|but|whereas)
 
 def clean(text: str) -> str:
     """Drop terminal escape sequences and control characters; keep newlines and tabs."""
-    return _CONTROL.sub("", _ESCAPES.sub("", text))
+    return strip_terminal_controls(text)
 
 
 def _normal_char(char: str) -> str:
