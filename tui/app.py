@@ -110,7 +110,8 @@ class CoachApp(App[None]):
         self._replay = conversation_id is not None
         self._load_generation = 0
         self._turn_serial = 0
-        self.activity = "loading guidance…"
+        self.activity = "starting…"
+        self.guidance_note = "loading guidance…"  # until the index and the judge are built
 
     # ---- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -152,20 +153,48 @@ class CoachApp(App[None]):
         def report(callback: Callable[..., Any], *args: Any) -> None:
             if generation != self._load_generation or not self.is_running:
                 return  # superseded, or the app has exited
+
+            def deliver() -> None:  # checked again on the event loop: a switch may come in between
+                if generation == self._load_generation:
+                    callback(*args)
+
             with contextlib.suppress(RuntimeError):  # the app has exited meanwhile
-                self.call_from_thread(callback, *args)
+                self.call_from_thread(deliver)
 
         try:
             engine = self.engine_factory(self.settings, self.conversation_id)
             services = getattr(engine, "services", None)
             # The tracker first (quick), so the panel fills in while the guidance is still loading.
             self._open_tracker(getattr(services, "tracker", None) if services is not None else None, report)
-            if callable(getattr(services, "warm_up", None)):
-                services.warm_up()  # retriever, tracker, judge: built here so the first turn is quick
         except Exception as exc:  # noqa: BLE001 - shown to the user; the app stays usable
             report(self._engine_failed, exc)
             return
         report(self._engine_ready, engine)
+        # The welcome needs no guidance, so it shows at once. The index (built on a first run, which takes
+        # a while on a small machine) and the judge load now; a turn that needs them meanwhile waits.
+        warm_up = getattr(services, "warm_up", None)
+        if callable(warm_up):
+            try:
+                warm_up()
+            except Exception as exc:  # noqa: BLE001 - guided mode still answers from the cards alone
+                report(self._guidance_failed, exc)
+                return
+        report(self._guidance_ready)
+
+    def _guidance_ready(self) -> None:
+        self.guidance_note = ""
+        self._update_status()
+
+    def _guidance_failed(self, exc: Exception) -> None:
+        self.guidance_note = "guidance index unavailable"
+        self._update_status()
+        self.notify(
+            one_line(str(exc) or type(exc).__name__, 300),
+            title="Guidance index unavailable",
+            severity="warning",
+            markup=False,
+            timeout=15,
+        )
 
     def _open_tracker(self, tracker: Any, report: Callable[..., Any]) -> None:
         """Runs in the loading thread: the engine's tracker, else one opened from the settings."""
@@ -240,8 +269,9 @@ class CoachApp(App[None]):
             " ",
             one_line(self.settings.describe_mode(), 160),
         ]
-        if self.activity:
-            parts.extend(["  ", (self.activity, "italic")])
+        for note in (self.activity, self.guidance_note):
+            if note:
+                parts.extend(["  ", (note, "italic")])
         self.query_one(StatusLine).update(Content.assemble(*parts))
 
     _pending_skill: Skill | None = None
@@ -367,7 +397,8 @@ class CoachApp(App[None]):
             self.action_cancel_reply()
         self.engine = None
         self.engine_error = None
-        self.activity = "loading guidance…"
+        self.activity = "starting…"
+        self.guidance_note = "loading guidance…"
         self._update_status()
         self.load_engine()
 

@@ -292,3 +292,32 @@ async def test_quitting_does_not_wait_for_the_engine_to_load() -> None:
         assert app.return_code == 0
     finally:
         gate.set()
+
+
+async def test_a_load_superseded_while_its_report_is_in_flight_is_discarded() -> None:
+    """The loading thread checks that its load is current, then hands the result to the event loop; a
+    conversation switch can land in between. The stale engine must not reach the new view."""
+    old = FakeEngine(conversation_id="c-old", openings={None: [TextDelta("old welcome"), Done()]})
+    new = FakeEngine(conversation_id="c-new", openings={None: [TextDelta("new welcome"), Done()]})
+    engines = iter([old, new])
+    app = CoachApp(engine_factory=lambda settings, conversation_id: next(engines))
+    deliver = app.call_from_thread
+    calls: list[int] = []
+    checked, proceed = threading.Event(), threading.Event()
+
+    def held(callback, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first load's engine report (its tracker report came first)
+            checked.set()
+            proceed.wait(10)
+        return deliver(callback, *args, **kwargs)
+
+    app.call_from_thread = held  # type: ignore[method-assign]
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_until(pilot, checked.is_set)
+        app.switch_conversation(None)
+        proceed.set()
+        await wait_until(pilot, lambda: app.engine is new and app.replying_to is None)
+        await pilot.pause()
+        assert [reply.text for reply in replies(app)] == ["new welcome"]
+        assert app.conversation_id == "c-new"

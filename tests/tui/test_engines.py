@@ -9,10 +9,11 @@ from pathlib import Path
 import httpx
 import pytest
 import respx
-from tui_fakes import TODAY
+from tui_fakes import TODAY, FakeEngine, factory_for
 from tui_helpers import review_and_press, wait_until
 
 from coach.config import Settings
+from coach.conversations import ConversationLog
 from coach.skills import Skill
 from coach.tracker import Tracker
 from tui.app import CoachApp
@@ -389,6 +390,32 @@ async def test_resumed_conversation_shows_decided_and_undecided_proposals(retrie
         last = list(app.query(ProposalCard))[-1]
         assert last.border_title == "Not decided"
         assert "propose it again" in str(last.query_one(".proposal-outcome").render())
+
+
+async def test_replayed_proposals_read_as_decided_before_they_are_mounted(coach_home: Path) -> None:
+    """mount_all puts the cards in the DOM at once; on_mount runs later. In between they must not count
+    as pending (Ctrl+R, the footer, and the resume test's `len(query) == 2` all look at them then)."""
+    log = ConversationLog.open(Settings())
+    conversation = log.create(mode="guided")
+    log.add_message(conversation, "user", "Add a step to send Ana my note")
+    for proposal_id in ("P1", "P2"):
+        log.add_proposal(
+            conversation, proposal_id=proposal_id, summary="Add step", diff="+ send the note", kind="add_step"
+        )
+    log.decide_proposal(conversation, "P1", "rejected", "P1 rejected (nothing was written)")
+    engine = FakeEngine(conversation_id=conversation)
+    engine.log = log  # type: ignore[attr-defined]  # what replay() reads, as on the recording engine
+    app = CoachApp(engine_factory=factory_for(engine), today=TODAY)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: app.engine is engine and app.replying_to is None)
+        app.replay(engine)
+        assert [c.state for c in app.query(ProposalCard)] == ["rejected", "expired"]  # not mounted yet
+        assert not app.pending_proposals()
+        app.action_review_proposal()
+        await pilot.pause()
+        assert not isinstance(app.focused, ProposalCard)
+        assert [c.border_title for c in app.query(ProposalCard)] == ["Rejected", "Not decided"]
+    log.close()
 
 
 @respx.mock

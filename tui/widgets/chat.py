@@ -256,7 +256,10 @@ class ProposalCard(Vertical):
         self.event = event
         self._settled = settled  # a replayed proposal: (state, note), shown without buttons
         self.local = local  # built in the app from the user's edit, applied by the app itself
-        self.state = "pending"
+        # A replayed card is decided from the start: it is in the DOM (Ctrl+R, the footer, `a`/`r`)
+        # before on_mount hides its buttons, and must never count as pending meanwhile.
+        self.state = settled[0] if settled is not None else "pending"
+        self.can_focus = settled is None
         self.border_title = "Proposed tracker change"
 
     def compose(self) -> ComposeResult:
