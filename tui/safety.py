@@ -7,34 +7,9 @@ widgets receive `Content`/`Text` objects or Markdown, never markup strings built
 
 from __future__ import annotations
 
-import re
+from coach.safe_text import one_line, strip_terminal_controls
 
-# ESC-introduced sequences: CSI, OSC, DCS/SOS/PM/APC strings, then any other two-byte escape.
-_ESCAPE_SEQUENCES = re.compile(
-    r"""
-    \x1b\[[0-?]*[ -/]*[@-~]                 # CSI ... final byte
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?    # OSC ... BEL or ST (or unterminated)
-    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?         # DCS, SOS, PM, APC ... ST
-    | \x1b[ -/]*[0-~]?                      # other escapes (charset selection, RIS, ...)
-    | \x9b[0-?]*[ -/]*[@-~]                 # 8-bit CSI
-    | [\x90\x98\x9d\x9e\x9f][^\x07\x9c]*[\x07\x9c]?   # 8-bit string controls
-    """,
-    re.VERBOSE,
-)
-# Remaining C0 (except tab and newline), DEL and C1 controls, plus bidi overrides that reorder text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# One definition for the whole project (coach/safe_text.py): escape sequences, C0/C1 controls, bidi overrides.
+clean = strip_terminal_controls
 
-
-def clean(text: str) -> str:
-    """Strip escape sequences and control characters; keep newlines and tabs."""
-    if not text:
-        return ""
-    text = text.replace("\r\n", "\n")
-    text = _ESCAPE_SEQUENCES.sub("", text)
-    return _CONTROL.sub("", text)
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    """A cleaned, single-line, length-limited version for titles and notifications."""
-    flat = " ".join(clean(text).split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+__all__ = ["clean", "one_line"]
