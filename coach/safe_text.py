@@ -37,3 +37,31 @@ def one_line(text: str, limit: int = 200) -> str:
     """Cleaned, whitespace collapsed to single spaces, cut to `limit` characters with an ellipsis."""
     flat = " ".join(strip_terminal_controls(text).split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+BINARY_SNIFF_BYTES = 8192  # a NUL byte this near the start means a binary file, not text
+
+
+class NotTextError(ValueError):
+    """Bytes that are not UTF-8 text: `position` is the first bad byte, or None for binary data."""
+
+    def __init__(self, position: int | None) -> None:
+        self.position = position
+        super().__init__("binary data, not text" if position is None else f"not UTF-8 (byte {position})")
+
+    @property
+    def binary(self) -> bool:
+        return self.position is None
+
+
+def decode_text(data: bytes) -> str:
+    """The text of a user's file or piped input: UTF-8, a leading BOM dropped.
+
+    Raises NotTextError for binary data or invalid UTF-8; callers word the message for their context.
+    """
+    if b"\x00" in data[:BINARY_SNIFF_BYTES]:
+        raise NotTextError(None)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise NotTextError(exc.start) from exc

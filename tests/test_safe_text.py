@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from coach.safe_text import one_line, strip_terminal_controls
+from coach.safe_text import NotTextError, decode_text, one_line, strip_terminal_controls
 
 HOSTILE = {
     "clear screen": ("before\x1b[2J\x1b[Hafter", "beforeafter"),
@@ -45,3 +45,16 @@ def test_unterminated_osc_keeps_the_text_after_it() -> None:
 def test_one_line_collapses_and_cuts() -> None:
     assert one_line("a\n\n b\x1b[2J   c", 80) == "a b c"
     assert one_line("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_decode_text_accepts_utf8_and_drops_a_bom() -> None:
+    assert decode_text("\ufeffCafé ✓".encode()) == "Café ✓"
+
+
+def test_decode_text_refuses_binary_and_names_the_bad_byte() -> None:
+    with pytest.raises(NotTextError) as binary:
+        decode_text(b"\x89PNG\r\n\x1a\n\x00\x00")
+    assert binary.value.binary
+    with pytest.raises(NotTextError) as latin:
+        decode_text("Caf\xe9 au lait".encode("latin-1"))
+    assert not latin.value.binary and latin.value.position == 3

@@ -15,6 +15,7 @@ from pathlib import Path
 from coach.knowledge.cards import Card
 from coach.knowledge.cleaner import clean_document, strip_control
 from coach.knowledge.errors import DocumentError
+from coach.safe_text import NotTextError, decode_text
 from coach.skills import Skill
 
 SUFFIXES = {
@@ -149,13 +150,15 @@ def read_document(path: Path) -> Document:
         data = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
-    if b"\x00" in data[:8192]:
-        raise DocumentError(f"{path}: looks like a binary file, not text (Markdown, plain text or HTML)")
     try:
-        raw = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        raw = decode_text(data)
+    except NotTextError as exc:
+        if exc.binary:
+            raise DocumentError(
+                f"{path}: looks like a binary file, not text (Markdown, plain text or HTML)"
+            ) from None
         raise DocumentError(
-            f"{path}: is not valid UTF-8 (byte {exc.start}); re-save it as UTF-8 and add it again"
+            f"{path}: is not valid UTF-8 (byte {exc.position}); re-save it as UTF-8 and add it again"
         ) from exc
     kind = SUFFIXES.get(path.suffix.lower(), "text")
     cleaned = clean_document(raw, fallback_title=path.stem, is_html=True if kind == "html" else None)

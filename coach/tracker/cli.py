@@ -21,6 +21,7 @@ from typing import Any, ParamSpec, TypeVar
 import click
 
 from coach.db import DatabaseError
+from coach.safe_text import NotTextError, decode_text
 from coach.tracker import proposals as P
 from coach.tracker.dates import fmt
 from coach.tracker.errors import ProposalError
@@ -555,19 +556,25 @@ def drafts() -> None:
     """Outreach drafts. Each save adds a version; earlier versions are kept."""
 
 
+def _decode_draft(data: bytes, where: str) -> str:
+    try:
+        return decode_text(data)
+    except NotTextError as exc:
+        if exc.binary:
+            raise ProposalError(
+                f"{where} looks like a binary file, not text; save the draft as plain text"
+            ) from None
+        raise ProposalError(
+            f"{where} is not UTF-8 text (bad byte at position {exc.position}); re-save it as UTF-8"
+        ) from None
+
+
 def _read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ProposalError(f"could not read {path}: {exc.strerror}") from None
-    if b"\x00" in data[:8192]:
-        raise ProposalError(f"{path} looks like a binary file, not text; save the draft as plain text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ProposalError(
-            f"{path} is not UTF-8 text (bad byte at position {exc.start}); re-save it as UTF-8"
-        ) from None
+    text = _decode_draft(data, str(path))
     if len(text) > MAX_DRAFT_CHARS:
         raise ProposalError(
             f"{path} has {len(text):,} characters; an outreach draft is kept under {MAX_DRAFT_CHARS:,}"
@@ -593,11 +600,7 @@ def drafts_save(
     else:
         if sys.stdin.isatty():
             raise click.UsageError("give the draft with --text, --file, or on standard input")
-        raw = sys.stdin.buffer.read(MAX_DRAFT_CHARS * 4 + 1)
-        try:
-            body = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise ProposalError("standard input is not UTF-8 text") from None
+        body = _decode_draft(sys.stdin.buffer.read(MAX_DRAFT_CHARS * 4 + 1), "standard input")
         if len(body) > MAX_DRAFT_CHARS:
             raise ProposalError(f"the draft is longer than {MAX_DRAFT_CHARS:,} characters")
     with _open() as tracker:

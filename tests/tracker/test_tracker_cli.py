@@ -168,6 +168,9 @@ def test_drafts_keep_versions_and_refuse_bad_files(tmp_path: Path) -> None:
     huge = tmp_path / "huge.txt"
     huge.write_text("word " * 30_000, encoding="utf-8")
     assert "characters" in run("drafts", "save", "x", "--file", str(huge)).stderr
+    # Piped input is held to the same standard as a file.
+    assert "binary" in run("drafts", "save", "x", input=b"\x89PNG\r\n\x1a\n\x00\x00\x00").stderr
+    assert "not UTF-8" in run("drafts", "save", "x", input="Caf\xe9".encode("latin-1")).stderr
     assert "Not saved: the draft is empty" in run("drafts", "save", "x", "--text", "   ").stderr
     assert [d["name"] for d in json.loads(ok("drafts", "list", "--json").stdout)] == ["sam-intro"]
 
