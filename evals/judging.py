@@ -19,6 +19,17 @@ import click
 from coach.skills import Skill
 
 LABELS = ("aligned", "contradicts")
+# Independent held-out sets: scored and reported, never tuned against, never trained on, not a CI gate
+# (evals/judge/README.md tells their story).
+MEASUREMENT_ONLY = frozenset({"holdout_fresh.jsonl", "holdout_fresh2.jsonl", "holdout_fresh3.jsonl"})
+
+
+def labelled_sets(*, measurement: bool = False) -> list[Path]:
+    """Labelled judge sets in evals/judge/: the working ones, or (measurement=True) the independent ones."""
+    from coach.resources import evals_dir
+
+    paths = sorted((evals_dir() / "judge").glob("*.jsonl"))
+    return [p for p in paths if (p.name in MEASUREMENT_ONLY) == measurement]
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,7 +70,7 @@ class LLMJudge:
         self.attempts = 1 + max(0, settings.max_retries)
         self._system = prompt("judge_system")
         self._template = prompt("judge_principle")
-        self._selector = RuleJudge(rubric)  # cheap: picks the principles worth a call first
+        self._selector = RuleJudge(rubric, classifier=None)  # cheap: picks the principles worth a call first
         self.calls = 0  # requests actually sent (cache misses), for reports and tests
 
     # ---- public -----------------------------------------------------------------------------

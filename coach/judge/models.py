@@ -31,6 +31,10 @@ class Judgement:
     score: float  # 0..1, higher = more aligned with the guidance
     principles: list[PrincipleResult] = field(default_factory=list)
     judge: str = "rule"
+    # The rule judge's parts: the rules' own score, and the tie-breaking classifier's P(aligned)
+    # (None when that part did not run: the LLM judge, or no offline model installed).
+    rule_score: float | None = None
+    classifier_score: float | None = None
 
     @property
     def violated(self) -> list[PrincipleResult]:
@@ -60,4 +64,8 @@ class Judgement:
             "score": round(self.score, 4),
             "judge": self.judge,
             "principles": [p.to_dict() for p in self.principles],
+        } | {
+            part: round(value, 4)
+            for part, value in (("rule_score", self.rule_score), ("classifier_score", self.classifier_score))
+            if value is not None
         }

@@ -9,15 +9,20 @@ works out the stance of each mention from the negations around it:
     "ask them to be your mentor at once"  bad,  affirmed  -> violated
     "don't lead with a mentoring request" bad,  negated   -> honoured
 
-The advice's score combines the principles' outcomes weighted by severity.
+The principles' outcomes, weighted by severity, give the score and the verdict. When the offline model is
+installed, a classifier trained on labelled advice then orders texts *within* that verdict
+(coach/judge/classifier.py): it breaks ties between texts the rules score alike, never flips a verdict,
+and the per-principle results and evidence are always the rules'.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
+from coach.judge.classifier import AdviceClassifier, load_classifier, order_within_verdict
 from coach.judge.models import Judgement, PrincipleResult
 from coach.judge.rubric import Principle, Rubric, load_rubric
 from coach.judge.scoring import (
@@ -91,8 +96,12 @@ class RuleJudge:
 
     name = "rule"
 
-    def __init__(self, rubric: Rubric | None = None) -> None:
+    def __init__(
+        self, rubric: Rubric | None = None, classifier: AdviceClassifier | Literal["auto"] | None = "auto"
+    ) -> None:
+        """classifier: "auto" uses the shipped one when the model is installed; None = rules only."""
         self.rubric = rubric or load_rubric()
+        self.classifier = load_classifier() if classifier == "auto" else classifier
         language = self.rubric.language
         self._negators = phrase_regex(language.negators)
         self._post_negators = phrase_regex(language.post_negators)
@@ -124,7 +133,13 @@ class RuleJudge:
         hits = self._hits(text, principles)
         self._inherit_from_approved_draft(text, user, principles, hits)
         self._structural_checks(text, principles, hits)
-        return self._decide(text, principles, hits)
+        by_rules = self._decide(text, principles, hits)
+        if self.classifier is None:
+            return by_rules
+        learned = self.classifier.probability(text)
+        return replace(
+            by_rules, score=order_within_verdict(by_rules.score, learned), classifier_score=learned
+        )
 
     def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
         norm, offsets = expand_shorthand(normalise(text), self._shorthand)
@@ -361,7 +376,7 @@ class RuleJudge:
         verdict = "contradicts" if score < 0.5 else "aligned"
         order = {"violated": 0, "honoured": 1, "not_applicable": 2}
         results.sort(key=lambda r: (order[r.status], -_weight(r.severity)))
-        return Judgement(verdict, score, results, judge=self.name)
+        return Judgement(verdict, score, results, judge=self.name, rule_score=score)
 
 
 _DIGIT = re.compile(r"\d")

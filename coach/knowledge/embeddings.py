@@ -189,6 +189,24 @@ class MiniLMEmbedder:
         self._remember(texts, todo, out)
         return out
 
+    def embed_input_layer(self, texts: list[str]) -> np.ndarray:
+        """Mean-pooled input layer (word-piece + position embeddings, layer-normed), L2-normalised.
+
+        A bag of word meanings without the transformer: about a millisecond a text instead of ~15 ms,
+        which keeps the advice judge's learned part fast. Nothing is memoised: texts are rarely repeated.
+        """
+        with self._lock:
+            encodings = self._tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.float32)
+        types = np.array([e.type_ids for e in encodings], dtype=np.int64)
+        batch, seq = ids.shape
+        x = self._word[ids] + self._position[:seq][None, :, :] + self._token_type[types]
+        x = _layer_norm(x.reshape(batch * seq, self._hidden), *self._emb_ln, self._eps)
+        x = x.reshape(batch, seq, self._hidden)
+        pooled = (x * mask[:, :, None]).sum(axis=1) / np.maximum(mask.sum(axis=1, keepdims=True), 1e-9)
+        return _normalise(pooled)
+
     def _remember(self, texts: list[str], computed: list[int], rows: np.ndarray) -> None:
         # Vectors are a pure function of the text: re-opening an index (or a test session building many
         # fresh ones) need not recompute them. Bounded; cleared wholesale when full.

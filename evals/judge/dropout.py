@@ -20,20 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from coach.judge import RuleJudge, load_rubric  # noqa: E402
 from coach.judge.metrics import accuracy, pairwise_accuracy  # noqa: E402
 from coach.judge.rubric import Rubric  # noqa: E402
-from coach.resources import evals_dir  # noqa: E402
-from evals.judging import judge_cases, read_cases  # noqa: E402
-
-MEASUREMENT_ONLY = {"holdout_fresh.jsonl"}
+from evals.judging import judge_cases, labelled_sets, read_cases  # noqa: E402
 
 
 def older_cases() -> list:
     cases = []
-    for path in sorted((evals_dir() / "judge").glob("*.jsonl")):
-        if path.name not in MEASUREMENT_ONLY:
-            found, errors = read_cases(path, need_label=True)
-            if errors:
-                raise SystemExit(f"{path.name}: {errors[0]}")
-            cases.extend(found)
+    for path in labelled_sets():
+        found, errors = read_cases(path, need_label=True)
+        if errors:
+            raise SystemExit(f"{path.name}: {errors[0]}")
+        cases.extend(found)
     return cases
 
 
@@ -73,10 +69,10 @@ def main() -> None:
     args = parser.parse_args()
     rubric = load_rubric()
     cases = older_cases()
-    print(f"{len(cases)} cases; full rubric: {describe(score(RuleJudge(rubric), cases))}")
+    print(f"{len(cases)} cases; full rubric: {describe(score(RuleJudge(rubric, classifier=None), cases))}")
     runs = []
     for seed in range(1, args.seeds + 1):
-        runs.append(score(RuleJudge(thinned(rubric, args.drop, seed)), cases))
+        runs.append(score(RuleJudge(thinned(rubric, args.drop, seed), classifier=None), cases))
         print(f"drop {args.drop:.0%} seed {seed}: {describe(runs[-1])}")
     mean_acc = sum(r[0] for r in runs) / len(runs)
     mean_pair = sum(r[1] for r in runs) / len(runs)
