@@ -21,7 +21,9 @@ from coach.skills import Skill
 LABELS = ("aligned", "contradicts")
 # Independent held-out sets: scored and reported, never tuned against, never trained on, not a CI gate
 # (evals/judge/README.md tells their story).
-MEASUREMENT_ONLY = frozenset({"holdout_fresh.jsonl", "holdout_fresh2.jsonl", "holdout_fresh3.jsonl"})
+MEASUREMENT_ONLY = frozenset(
+    {"holdout_fresh.jsonl", "holdout_fresh2.jsonl", "holdout_fresh3.jsonl", "holdout_fresh4.jsonl"}
+)
 
 
 def labelled_sets(*, measurement: bool = False) -> list[Path]:
