@@ -196,6 +196,24 @@ class _progress:
             self._bar.stop()
 
 
+def _judge_file(
+    path: Path, judge_kind: str, concurrency: int | None, *, need_label: bool
+) -> tuple[list[tuple[Case, Any]], list[str]]:
+    """Read and judge a JSONL file: the judged cases, and every bad line's error naming its line number."""
+    try:
+        cases, errors = read_cases(path, need_label=need_label)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    judge = build_judge(judge_kind, concurrency)
+    judged = []
+    for case, judgement, error in judge_cases(judge, cases):
+        if error:
+            errors.append(f"{path.name}:{case.line}: {error}")
+        else:
+            judged.append((case, judgement))
+    return judged, errors
+
+
 def judgement_row(case: Case, judgement: Any) -> dict[str, Any]:
     return {
         "id": case.id,
@@ -221,17 +239,8 @@ def judgement_row(case: Case, judgement: Any) -> dict[str, Any]:
 )
 def score_cmd(input_path: Path, judge_kind: str, out_path: Path | None, concurrency: int | None) -> None:
     """Score each piece of advice in INPUT.jsonl against the guidance rubric."""
-    try:
-        cases, errors = read_cases(input_path)
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
-    judge = build_judge(judge_kind, concurrency)
-    rows = []
-    for case, judgement, error in judge_cases(judge, cases):
-        if error:
-            errors.append(f"{input_path.name}:{case.line}: {error}")
-        else:
-            rows.append(judgement_row(case, judgement))
+    judged, errors = _judge_file(input_path, judge_kind, concurrency, need_label=False)
+    rows = [judgement_row(case, judgement) for case, judgement in judged]
     text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     if out_path:
         out_path.write_text(text, encoding="utf-8")
@@ -311,17 +320,7 @@ def judge_cmd(
     concurrency: int | None,
 ) -> None:
     """Measure a judge against labelled advice: accuracy, balanced accuracy, kappa, ROC-AUC, pairwise."""
-    try:
-        cases, errors = read_cases(labels_path, need_label=True)
-    except InputError as exc:
-        raise click.ClickException(str(exc)) from exc
-    judge = build_judge(judge_kind, concurrency)
-    judged = []
-    for case, judgement, error in judge_cases(judge, cases):
-        if error:
-            errors.append(f"{labels_path.name}:{case.line}: {error}")
-        else:
-            judged.append((case, judgement))
+    judged, errors = _judge_file(labels_path, judge_kind, concurrency, need_label=True)
     if not judged:
         for error in errors:
             click.echo(f"error: {error}", err=True)
