@@ -19,19 +19,21 @@ import click
 from coach.skills import Skill
 
 LABELS = ("aligned", "contradicts")
-# Independent held-out sets: scored and reported, never tuned against, never trained on, not a CI gate
-# (evals/judge/README.md tells their story).
-MEASUREMENT_ONLY = frozenset(
-    {"holdout_fresh.jsonl", "holdout_fresh2.jsonl", "holdout_fresh3.jsonl", "holdout_fresh4.jsonl"}
-)
+# Where each kind of labelled judge set lives under evals/judge/ (evals/judge/README.md tells their story):
+#   working      the rules were written and tuned against these; the CI gate;
+#   independent  written by writers who never saw the judge; the learned layer is trained on them and
+#                measured on them one writer at a time (leave one writer out);
+#   measurement  written the same way and kept apart: scored to check a change, never trained or tuned on.
+SET_KINDS = {"working": ".", "independent": "independent", "measurement": "measurement"}
 
 
-def labelled_sets(*, measurement: bool = False) -> list[Path]:
-    """Labelled judge sets in evals/judge/: the working ones, or (measurement=True) the independent ones."""
+def labelled_sets(kind: str = "working") -> list[Path]:
+    """The labelled judge sets of one kind (see SET_KINDS), sorted by name."""
     from coach.resources import evals_dir
 
-    paths = sorted((evals_dir() / "judge").glob("*.jsonl"))
-    return [p for p in paths if (p.name in MEASUREMENT_ONLY) == measurement]
+    if kind not in SET_KINDS:
+        raise ValueError(f"unknown set kind {kind!r}; choose one of {sorted(SET_KINDS)}")
+    return sorted((evals_dir() / "judge" / SET_KINDS[kind]).glob("*.jsonl"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,8 +4,9 @@
 
 Held-out text keeps using words the rubric's patterns do not know. To estimate how the judge behaves then
 without tuning on a new set, each run drops a random share of every principle's `good` and `bad` patterns
-and scores all the older sets (dev + holdout*, never holdout_fresh). Prints accuracy, pairwise accuracy and
-the two error kinds per seed and on average, plus the full rubric for reference.
+and scores all the working sets (dev + holdout*, never the independent or measurement sets). Prints
+accuracy, pairwise accuracy and the two error kinds per seed and on average, plus the full rubric for
+reference.
 """
 
 from __future__ import annotations
