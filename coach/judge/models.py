@@ -31,8 +31,8 @@ class Judgement:
     score: float  # 0..1, higher = more aligned with the guidance
     principles: list[PrincipleResult] = field(default_factory=list)
     judge: str = "rule"
-    # The rule judge's parts: the rules' own score, and the tie-breaking classifier's P(aligned)
-    # (None when that part did not run: the LLM judge, or no offline model installed).
+    # The rule judge's parts: the rules' own score, and the learned layer's P(aligned), which is the score
+    # (None when that part did not run: the LLM judge, the rules alone, or a text too short for the layer).
     rule_score: float | None = None
     classifier_score: float | None = None
 
@@ -50,13 +50,26 @@ class Judgement:
 
     def summary(self) -> str:
         """One line for a status bar or a critique header."""
-        if self.violated:
-            names = ", ".join(p.title for p in self.violated[:2])
-            return f"contradicts the guidance ({names}); score {self.score:.2f}"
-        if self.honoured:
-            count = len(self.honoured)
-            return f"aligned with the guidance ({count} principles honoured); score {self.score:.2f}"
-        return f"no guidance principle clearly applies; score {self.score:.2f}"
+        names = ", ".join(p.title for p in self.violated[:2])
+        if not self.applicable:
+            if self.classifier_score is None:
+                return f"no guidance principle clearly applies; score {self.score:.2f}"
+            reading = "aligned with" if self.verdict == "aligned" else "against"
+            return (
+                f"no guidance principle clearly applies, but it reads as {reading} the guidance; "
+                f"score {self.score:.2f}"
+            )
+        if self.verdict == "contradicts":
+            if names:
+                return f"contradicts the guidance ({names}); score {self.score:.2f}"
+            return (
+                "leans against the guidance, though no single principle is clearly broken; "
+                f"score {self.score:.2f}"
+            )
+        if names:
+            return f"mostly aligned with the guidance, but check: {names}; score {self.score:.2f}"
+        count = len(self.honoured)
+        return f"aligned with the guidance ({count} principles honoured); score {self.score:.2f}"
 
     def to_dict(self) -> dict[str, object]:
         return {

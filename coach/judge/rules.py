@@ -9,10 +9,12 @@ works out the stance of each mention from the negations around it:
     "ask them to be your mentor at once"  bad,  affirmed  -> violated
     "don't lead with a mentoring request" bad,  negated   -> honoured
 
-The principles' outcomes, weighted by severity, give the score and the verdict. When the offline model is
-installed, a classifier trained on labelled advice then orders texts *within* that verdict
-(coach/judge/classifier.py): it breaks ties between texts the rules score alike, never flips a verdict,
-and the per-principle results and evidence are always the rules'.
+The principles' outcomes, weighted by severity, give the rules' own score. A learned layer then reads the
+whole text (coach/judge/classifier.py): a logistic regression over its word n-grams, trained on sets
+written by independent writers, whose log-odds are added to the rules'. That sum is the score and decides
+the verdict, because on writing the rubric was never tuned on the rules alone miss most of what no pattern
+covers. The per-principle results and evidence are always the rules'. Texts shorter than the layer's
+training data are judged by the rules alone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from coach.judge.classifier import AdviceClassifier, load_classifier, order_within_verdict
+from coach.judge.classifier import AdviceClassifier, load_classifier
 from coach.judge.models import Judgement, PrincipleResult
 from coach.judge.rubric import Principle, Rubric, load_rubric
 from coach.judge.scoring import (
@@ -99,7 +101,7 @@ class RuleJudge:
     def __init__(
         self, rubric: Rubric | None = None, classifier: AdviceClassifier | Literal["auto"] | None = "auto"
     ) -> None:
-        """classifier: "auto" uses the shipped one when the model is installed; None = rules only."""
+        """classifier: "auto" = the shipped learned layer; None = the rules alone (their own verdict)."""
         self.rubric = rubric or load_rubric()
         self.classifier = load_classifier() if classifier == "auto" else classifier
         language = self.rubric.language
@@ -126,7 +128,11 @@ class RuleJudge:
         ]
 
     # ---- public -----------------------------------------------------------------------------
-    def judge(self, advice: str, skill: Skill | str | None, user: str = "") -> Judgement:
+    def judge(
+        self, advice: str, skill: Skill | str | None, user: str = "", *, own_words: bool = False
+    ) -> Judgement:
+        """own_words: the text is the user's own (an outreach draft, a rehearsal reply), not a coach's
+        advice. The learned layer only ever read advice, so those are judged by the rules alone."""
         text = check_text(advice)
         wanted = to_skill(skill)
         principles = [c for c in self._compiled if wanted is None or wanted in c.principle.skills]
@@ -134,12 +140,12 @@ class RuleJudge:
         self._inherit_from_approved_draft(text, user, principles, hits)
         self._structural_checks(text, principles, hits)
         by_rules = self._decide(text, principles, hits)
-        if self.classifier is None:
+        if own_words or self.classifier is None or not self.classifier.applies_to(text):
             return by_rules
-        learned = self.classifier.probability(text)
-        return replace(
-            by_rules, score=order_within_verdict(by_rules.score, learned), classifier_score=learned
-        )
+        # The learned layer weighs the rules' findings against the whole text; the evidence stays the rules'.
+        learned = self.classifier.probability(text, by_rules)
+        verdict = "aligned" if learned >= 0.5 else "contradicts"
+        return replace(by_rules, verdict=verdict, score=learned, classifier_score=learned)
 
     def _hits(self, text: str, principles: list[_Compiled]) -> dict[str, list[_Hit]]:
         norm, offsets = expand_shorthand(normalise(text), self._shorthand)
@@ -236,8 +242,10 @@ class RuleJudge:
                     _Hit(p, False, 0.6, Clause(0, len(text)), "asks no question at all, so it tells")
                 ]
 
-    async def ajudge(self, advice: str, skill: Skill | str | None, user: str = "") -> Judgement:
-        return self.judge(advice, skill, user)
+    async def ajudge(
+        self, advice: str, skill: Skill | str | None, user: str = "", *, own_words: bool = False
+    ) -> Judgement:
+        return self.judge(advice, skill, user, own_words=own_words)
 
     # ---- matching ---------------------------------------------------------------------------
     def _negation_spans(self, norm: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:

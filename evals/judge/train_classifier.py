@@ -1,13 +1,14 @@
-"""Train, check or cross-validate the rule judge's classifier (coach/judge/classifier.py).
+"""Train, check or cross-validate the rule judge's learned layer (coach/judge/classifier.py).
 
     .venv/bin/python evals/judge/train_classifier.py          # retrain knowledge/judge/advice_classifier.json
     .venv/bin/python evals/judge/train_classifier.py --check  # exit 1 if the shipped weights are stale
-    .venv/bin/python evals/judge/train_classifier.py --cv     # leave-one-file-out figures
-    .venv/bin/python evals/judge/train_classifier.py --measure  # the independent sets (see README first)
+    .venv/bin/python evals/judge/train_classifier.py --cv     # leave one writer out, plus the working sets
+    .venv/bin/python evals/judge/train_classifier.py --measure  # the measurement sets (see README first)
 
-Training data: every working labelled set in evals/judge/ (dev + holdout*, never the measurement-only
-sets) and the rubric's own examples (honoured = aligned, violated = contradicts). The weights file
-records the sha256 of each input, so CI notices when the data changed but the weights did not.
+Training data: the independent writers' sets (evals/judge/independent/), each case with the rules' own
+judgement of it. Never the working sets, which the rules were tuned on and which are written in our own
+style, and never the measurement sets. The weights file records the sha256 of each input, so CI notices
+when the data or the rubric changed but the weights did not.
 """
 
 from __future__ import annotations
@@ -24,19 +25,18 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from coach.judge.classifier import (  # noqa: E402
-    FEATURES,
     L2,
+    RULE_WEIGHT,
     AdviceClassifier,
-    fit_logistic,
-    load_classifier,
-    order_within_verdict,
+    from_data,
     read_weights,
+    to_data,
     weights_path,
 )
 from coach.judge.metrics import accuracy, pairwise_accuracy  # noqa: E402
+from coach.judge.models import Judgement  # noqa: E402
 from coach.judge.rubric import load_rubric  # noqa: E402
 from coach.judge.rules import RuleJudge, check_text  # noqa: E402
-from coach.knowledge.embeddings import load_minilm  # noqa: E402
 from coach.resources import knowledge_dir  # noqa: E402
 from evals.judging import labelled_sets, read_cases  # noqa: E402
 
@@ -45,46 +45,53 @@ STALE_TOLERANCE = 1e-3  # retrained weights may differ by BLAS rounding, not mor
 
 @dataclass(frozen=True)
 class Example:
-    source: str  # file name, or "rubric"
+    source: str  # the set's file name: one writer
     text: str
     aligned: bool
-    skill: str | None = None
-    user: str = ""
-    group: str = ""
+    group: str  # pairs share a group
+    judgement: Judgement  # the rules' own
 
 
-def examples() -> list[Example]:
+def examples(kind: str = "independent") -> list[Example]:
+    rules = RuleJudge(load_rubric(), classifier=None)
     found: list[Example] = []
-    for path in labelled_sets():
+    for path in labelled_sets(kind):
         cases, errors = read_cases(path, need_label=True)
         if errors:
             raise SystemExit(f"{path.name}: {errors[0]}")
         found += [
-            Example(path.name, check_text(c.advice), c.label == "aligned", c.skill.value, c.user, c.group)
+            Example(
+                path.name,
+                check_text(c.advice),
+                c.label == "aligned",
+                c.group,
+                rules.judge(c.advice, c.skill, c.user),
+            )
             for c in cases
         ]
-    for p in load_rubric().principles:
-        found += [Example("rubric", check_text(t), True) for t in p.examples_honoured]
-        found += [Example("rubric", check_text(t), False) for t in p.examples_violated]
     return found
 
 
 def inputs_fingerprint() -> dict[str, str]:
-    files = [*labelled_sets(), knowledge_dir() / "rubric.toml"]
+    files = [*labelled_sets("independent"), knowledge_dir() / "rubric.toml"]
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def fit(data: list[Example]) -> AdviceClassifier:
+    """The layer trained on data, on the texts long enough for it (as at judging time)."""
+    data = [e for e in data if AdviceClassifier.applies_to(e.text)]
+    return AdviceClassifier.train(
+        [e.text for e in data], [e.judgement for e in data], np.array([e.aligned for e in data])
+    )
 
 
 def train() -> dict[str, object]:
     data = examples()
-    features = load_minilm().embed_input_layer([e.text for e in data])
-    weights, bias = fit_logistic(features, np.array([e.aligned for e in data]), L2)
     return {
-        "features": FEATURES,
+        **to_data(fit(data)),
         "l2": L2,
         "cases": len(data),
         "trained_on": inputs_fingerprint(),
-        "bias": round(bias, 7),
-        "weights": [round(float(w), 7) for w in weights],
     }
 
 
@@ -97,85 +104,88 @@ def check(path: Path) -> list[str]:
     for name in sorted(set(recorded) | set(current)):
         if recorded.get(name) != current.get(name):
             problems.append(f"{name} changed since the weights were trained")
-    if shipped.get("l2") != L2:
-        problems.append(f"trained with l2={shipped.get('l2')}, the code says {L2}")
+    if shipped.get("l2") != L2 or shipped.get("rule_weight") != RULE_WEIGHT:
+        problems.append(
+            f"trained with l2={shipped.get('l2')}, rule weight {shipped.get('rule_weight')}; "
+            f"the code says {L2}, {RULE_WEIGHT}"
+        )
     if not problems:
-        fresh = train()
-        drift = np.abs(np.array(fresh["weights"]) - np.array(shipped["weights"])).max()
-        if drift > STALE_TOLERANCE:
-            problems.append(f"retraining moves the weights by {drift:.2g}")
+        fresh: dict[str, list[float]] = train()["ngrams"]  # type: ignore[assignment]
+        old: dict[str, list[float]] = shipped["ngrams"]  # type: ignore[assignment]
+        if fresh.keys() != old.keys():
+            problems.append("retraining gives another n-gram vocabulary")
+        else:
+            drift = max(abs(fresh[g][1] - old[g][1]) for g in fresh)
+            if drift > STALE_TOLERANCE:
+                problems.append(f"retraining moves the weights by {drift:.2g}")
     return problems
 
 
-def cross_validate() -> None:
-    """Each labelled set judged by a classifier trained without it: alone, and ordering the rules' verdicts.
+Row = tuple[Example, float]  # an example and the score it got
 
-    The rules were tuned on every one of these sets, so "rules" and "ordered" flatter the rules here; the
-    figures on independent writers' sets are in evals/judge/README.md.
-    """
-    data = examples()
-    embedder = load_minilm()
-    features = embedder.embed_input_layer([e.text for e in data])
-    aligned = np.array([e.aligned for e in data])
-    rules = RuleJudge(load_rubric(), classifier=None)
-    files = sorted({e.source for e in data} - {"rubric"})
-    pooled: list[tuple[Example, float, float]] = []
-    for name in files:
-        held = [i for i, e in enumerate(data) if e.source == name]
-        kept = [i for i, e in enumerate(data) if e.source != name]
-        weights, bias = fit_logistic(features[kept], aligned[kept], L2)
-        model = AdviceClassifier(weights, bias, embedder)
-        learned = model.probabilities([data[i].text for i in held])
-        rows = [
-            (data[i], p, rules.judge(data[i].text, data[i].skill, data[i].user).score)
-            for i, p in zip(held, learned, strict=True)
-        ]
-        pooled += rows
-        print(f"{name:22s} {_describe(rows)}")
-    print(f"{'all':22s} {_describe(pooled)}")
+
+def leave_one_writer_out(data: list[Example] | None = None) -> dict[str, list[Row]]:
+    """Each independent writer's set scored by a layer trained on all the other writers."""
+    data = data if data is not None else examples()
+    scored: dict[str, list[Row]] = {}
+    for writer in sorted({e.source for e in data}):
+        held = [e for e in data if e.source == writer]
+        model = fit([e for e in data if e.source != writer])
+        learned = model.scores([e.text for e in held], [e.judgement for e in held])
+        scored[writer] = list(zip(held, (float(p) for p in learned), strict=True))
+    return scored
+
+
+def figures(rows: list[Row]) -> tuple[float, float]:
+    """(accuracy, pairwise accuracy) of the scores in rows."""
+    labels = ["aligned" if e.aligned else "contradicts" for e, _ in rows]
+    verdicts = ["aligned" if s >= 0.5 else "contradicts" for _, s in rows]
+    pairwise, _ = pairwise_accuracy([e.group for e, _ in rows], labels, [s for _, s in rows])
+    return accuracy(labels, verdicts), pairwise
+
+
+def _line(name: str, rows: list[Row]) -> str:
+    rules = figures([(e, e.judgement.score) for e, _ in rows])
+    learned = figures(rows)
+    return (
+        f"{name:24s} n={len(rows):4d}  rules alone {rules[0]:.3f}/{rules[1]:.3f}"
+        f"  judge {learned[0]:.3f}/{learned[1]:.3f}  (accuracy/pairwise)"
+    )
+
+
+def cross_validate() -> None:
+    """Leave one writer out over the independent sets, then the shipped layer on the working sets."""
+    scored = leave_one_writer_out()
+    for writer, rows in scored.items():
+        print(_line(writer, rows))
+    print(_line("all independent", [r for rows in scored.values() for r in rows]))
+    _score_with_shipped("working")
 
 
 def measure() -> None:
-    """The shipped classifier on the measurement-only sets: alone, the rules alone, a free blend (the
-    rejected design, which lets the classifier move verdicts), and ordering within the rules' verdict.
-
-    These sets estimate how the judge does on writing it has never seen; every run of this on them is a
-    look, so evals/judge/README.md records each one.
-    """
-    classifier = load_classifier()
-    if classifier is None:
-        raise SystemExit("the offline model is not installed")
-    rules = RuleJudge(load_rubric(), classifier=None)
-    for path in labelled_sets(measurement=True):
-        cases, errors = read_cases(path, need_label=True)
-        if errors:
-            raise SystemExit(f"{path.name}: {errors[0]}")
-        learned = classifier.probabilities([check_text(c.advice) for c in cases])
-        rows = [
-            (
-                Example(path.name, c.advice, c.label == "aligned", c.skill.value, c.user, c.group),
-                float(p),
-                rules.judge(c.advice, c.skill, c.user).score,
-            )
-            for c, p in zip(cases, learned, strict=True)
-        ]
-        print(f"{path.name:22s} {_describe(rows, free_blend=True)}")
+    """The shipped judge on the measurement sets. Every run of this is a look: record it in the README."""
+    _score_with_shipped("measurement")
 
 
-def _describe(rows: list[tuple[Example, float, float]], *, free_blend: bool = False) -> str:
-    labels = ["aligned" if e.aligned else "contradicts" for e, _, _ in rows]
-    groups = [e.group for e, _, _ in rows]
-    parts = []
-    for name, scores in (
-        ("classifier", [p for _, p, _ in rows]),
-        ("rules", [r for _, _, r in rows]),
-        *([("free blend", [(r + p) / 2 for _, p, r in rows])] if free_blend else []),
-        ("ordered", [order_within_verdict(r, p) for _, p, r in rows]),
-    ):
-        verdicts = ["aligned" if s >= 0.5 else "contradicts" for s in scores]
-        pairwise, _ = pairwise_accuracy(groups, labels, scores)
-        parts.append(f"{name} {accuracy(labels, verdicts):.3f}/{pairwise:.3f}")
-    return f"n={len(rows):3d}  " + "  ".join(parts) + "  (accuracy/pairwise)"
+def _score_with_shipped(kind: str) -> None:
+    model = from_data(read_weights(weights_path()))
+    everything = examples(kind)
+    pooled: list[Row] = []
+    for path in labelled_sets(kind):
+        data = [e for e in everything if e.source == path.name]
+        rows = list(zip(data, model.scores([e.text for e in data], [e.judgement for e in data]), strict=True))
+        pooled += rows
+        print(_line(path.name, rows))
+    print(_line(f"all {kind}", pooled))
+
+
+def _readable_json(result: dict[str, object]) -> str:
+    """The weights file with one n-gram a line, so a retraining shows as a readable diff."""
+    grams: dict[str, list[float]] = result["ngrams"]  # type: ignore[assignment]
+    head = {k: v for k, v in result.items() if k != "ngrams"}
+    lines = [f"{json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    rows = ",\n".join(f"  {json.dumps(g, ensure_ascii=False)}: {json.dumps(v)}" for g, v in grams.items())
+    return "{\n" + ",\n".join(lines) + ',\n"ngrams": {\n' + rows + "\n}\n}\n"
 
 
 def main() -> None:
@@ -184,8 +194,8 @@ def main() -> None:
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail if the shipped weights are stale")
-    mode.add_argument("--cv", action="store_true", help="leave-one-file-out cross-validation")
-    mode.add_argument("--measure", action="store_true", help="score the measurement-only sets")
+    mode.add_argument("--cv", action="store_true", help="leave one writer out, and the working sets")
+    mode.add_argument("--measure", action="store_true", help="score the measurement sets")
     args = parser.parse_args()
     path = weights_path()
     if args.check:
@@ -201,7 +211,7 @@ def main() -> None:
         return
     result = train()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    path.write_text(_readable_json(result), encoding="utf-8")
     print(f"wrote {path} ({result['cases']} cases)")
 
 

@@ -1,8 +1,10 @@
-"""The rule judge's learned tie-breaker: shipped weights, ordering within the verdict, missing parts."""
+"""The rule judge's learned layer: shipped weights, what it reads, how it decides, damaged parts."""
 
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -11,75 +13,166 @@ import pytest
 from coach.judge import RuleJudge, load_rubric
 from coach.judge import classifier as classifier_module
 from coach.judge.classifier import (
+    MIN_WORDS,
     AdviceClassifier,
     ClassifierError,
+    SparseRows,
+    Vocabulary,
     fit_logistic,
     load_classifier,
-    order_within_verdict,
+    ngrams,
     read_weights,
+    rule_log_odds,
     weights_path,
 )
-from coach.knowledge.embeddings import MissingModelError, load_minilm
+from coach.judge.rules import check_text
 from evals.judge import train_classifier
+
+# Floors a little under the figures measured when the layer shipped (evals/judge/README.md).
+ACCURACY_FLOOR = 0.92  # leave one writer out over 17 writers: 0.956
+PAIRWISE_FLOOR = 0.97  # measured 0.991
+NEW_WRITERS = {  # written after the layer's design was fixed, with user situations of their own
+    "i8_seasoned.jsonl",
+    "i9_structured.jsonl",
+    "i10_balanced.jsonl",
+    "i11_terse.jsonl",
+    "i12_programme.jsonl",
+    "i13_mirror.jsonl",
+}
+FORWARD_ACCURACY_FLOOR = 0.88  # trained on the 11 older writers, scored on the 6 new ones: 0.909
+FORWARD_PAIRWISE_FLOOR = 0.95  # measured 0.980
 
 
 def test_shipped_weights_match_the_labelled_data() -> None:
-    # Editing a judge dataset or the rubric without retraining would leave the classifier stale.
+    # Editing a judge dataset or the rubric without retraining would leave the layer stale.
     assert train_classifier.check(weights_path()) == []
 
 
 def test_check_names_a_changed_dataset(tmp_path: Path) -> None:
     data = json.loads(weights_path().read_text(encoding="utf-8"))
-    data["trained_on"]["dev.jsonl"] = "0" * 64
+    data["trained_on"]["fresh1.jsonl"] = "0" * 64
     stale = tmp_path / "weights.json"
     stale.write_text(json.dumps(data), encoding="utf-8")
-    assert train_classifier.check(stale) == ["dev.jsonl changed since the weights were trained"]
+    assert train_classifier.check(stale) == ["fresh1.jsonl changed since the weights were trained"]
+
+
+def test_check_notices_weights_that_retraining_would_move(tmp_path: Path) -> None:
+    data = json.loads(weights_path().read_text(encoding="utf-8"))
+    gram = next(iter(data["ngrams"]))
+    data["ngrams"][gram][1] += 0.5
+    moved = tmp_path / "weights.json"
+    moved.write_text(json.dumps(data), encoding="utf-8")
+    assert train_classifier.check(moved) == ["retraining moves the weights by 0.5"]
+
+
+LONG_ALIGNED = (
+    "Don't open with 'will you be my mentor'. Start small instead: mention the talk she gave on data "
+    "migrations, say what you are working on, and ask one specific question about how her team handled "
+    "the cut-over weekend."
+)
+LONG_AGAINST = (
+    "Be bold and ask her outright in your first message whether she will be your mentor. Senior people "
+    "respect directness, and proposing a fortnightly hour together right away saves both of you the "
+    "awkward back and forth later."
+)
+LONG_SILENT = (
+    "The weather was grey in Leeds all week, and the trains were late on Tuesday and Thursday, so the "
+    "office felt half empty and the canteen ran out of soup before noon on both days."
+)
 
 
 @pytest.mark.parametrize(
     ("advice", "skill"),
+    [(LONG_ALIGNED, "outreach"), (LONG_AGAINST, "outreach"), (LONG_SILENT, "goals")],
+)
+def test_learned_layer_adds_its_reading_to_the_rules(advice: str, skill: str) -> None:
+    with_layer = RuleJudge(load_rubric()).judge(advice, skill)
+    rules_only = RuleJudge(load_rubric(), classifier=None).judge(advice, skill)
+    layer = load_classifier()
+    assert layer.applies_to(advice)
+    assert with_layer.rule_score == rules_only.score
+    assert with_layer.principles == rules_only.principles  # the evidence is the rules'
+    text = check_text(advice)
+    rows = layer.vocabulary.rows([ngrams(text)])
+    expected = rows.dot(layer.weights)[0] + layer.bias + layer.rule_weight * rule_log_odds(rules_only)
+    assert with_layer.classifier_score == pytest.approx(1 / (1 + math.exp(-expected)))
+    assert with_layer.score == with_layer.classifier_score
+    assert (with_layer.score >= 0.5) == (with_layer.verdict == "aligned")
+    assert set(with_layer.to_dict()) >= {"verdict", "score", "principles", "rule_score", "classifier_score"}
+
+
+def test_learned_layer_orders_a_clear_pair() -> None:
+    judge = RuleJudge(load_rubric())
+    aligned = judge.judge(LONG_ALIGNED, "outreach")
+    against = judge.judge(LONG_AGAINST, "outreach")
+    assert aligned.verdict == "aligned" and against.verdict == "contradicts"
+    assert aligned.score > against.score
+
+
+@pytest.mark.parametrize(
+    ("text", "skill"),
     [
-        (
-            "Don't open with 'will you be my mentor'. Ask one specific question about their data move.",
-            "outreach",
-        ),
-        ("Just ask them straight away to be your mentor; formal is better.", "outreach"),
-        ("The weather was grey in Leeds.", "goals"),
+        ("Thank you for being straight with me.", "feedback"),
+        ("I will send you an agenda two days before we meet.", "session_prep"),
+        ("Hi Dana, will you be my mentor?", "outreach"),
     ],
 )
-def test_classifier_orders_within_the_rules_verdict(advice: str, skill: str) -> None:
-    with_classifier = RuleJudge(load_rubric()).judge(advice, skill)
-    rules_only = RuleJudge(load_rubric(), classifier=None).judge(advice, skill)
-    assert with_classifier.classifier_score is not None
-    assert with_classifier.rule_score == rules_only.score
-    assert with_classifier.verdict == rules_only.verdict  # never flipped
-    assert with_classifier.principles == rules_only.principles  # evidence is the rules'
-    assert with_classifier.score == pytest.approx(
-        order_within_verdict(rules_only.score, with_classifier.classifier_score)
+def test_texts_shorter_than_the_training_data_are_judged_by_the_rules(text: str, skill: str) -> None:
+    # A protégé's one-line reply or a short draft is outside what the layer learned from (25+ words);
+    # it would extrapolate there, so the rules decide alone.
+    judged = RuleJudge(load_rubric()).judge(text, skill)
+    assert len(text.split()) < MIN_WORDS
+    assert judged.classifier_score is None
+    assert judged == RuleJudge(load_rubric(), classifier=None).judge(text, skill)
+
+
+def test_rule_log_odds_read_the_rules_score() -> None:
+    judge = RuleJudge(load_rubric(), classifier=None)
+    bad = judge.judge("Open your first message by asking them to be your mentor.", "outreach")
+    good = judge.judge("Don't open with 'will you be my mentor'; ask one specific question.", "outreach")
+    assert rule_log_odds(bad) < 0 < rule_log_odds(good)
+    certain = replace(good, score=1.0, rule_score=1.0)
+    assert math.isfinite(rule_log_odds(certain))
+
+
+def test_ngrams_keep_contractions_and_read_curly_apostrophes() -> None:
+    grams = ngrams("Don\u2019t  LEAD with it.")
+    assert grams[:4] == ["don't", "lead", "with", "it"]
+    assert "don't lead with" in grams and "lead with it" in grams
+    assert ngrams("") == [] and ngrams("\x1b[31m") == ["31m"]
+
+
+def test_vocabulary_keeps_repeated_ngrams_and_normalises_rows() -> None:
+    documents = [ngrams("send the agenda"), ngrams("send the notes"), ngrams("a one-off")]
+    vocabulary = Vocabulary.fit(documents)
+    assert set(vocabulary.index) == {"send", "the", "send the"}  # seen in two documents or more
+    rows = vocabulary.rows(documents)
+    assert rows.count == 3 and rows.width == 3
+    dense = np.zeros((3, 3))
+    for r in range(3):
+        for k in range(rows.indptr[r], rows.indptr[r + 1]):
+            dense[r, rows.indices[k]] = rows.data[k]
+    assert np.allclose(np.linalg.norm(dense[:2], axis=1), 1.0)
+    assert not dense[2].any()  # nothing known: an all-zero row, not a division by zero
+    vector = np.array([1.0, 2.0, 3.0])
+    assert np.allclose(rows.dot(vector), dense @ vector)
+    assert np.allclose(rows.dot_transposed(vector), dense.T @ vector)
+
+
+def test_summary_says_when_the_verdict_and_the_findings_disagree() -> None:
+    judge = RuleJudge(load_rubric(), classifier=None)
+    judgement = judge.judge("Open your first message by asking them to be your mentor.", "outreach")
+    assert "contradicts the guidance (" in judgement.summary()
+    overruled = replace(judgement, verdict="aligned", score=0.6)
+    assert overruled.summary().startswith("mostly aligned with the guidance, but check: ")
+    honoured = judge.judge("Don't open with 'will you be my mentor'; ask one specific question.", "outreach")
+    assert not honoured.violated
+    leaning = replace(honoured, verdict="contradicts", score=0.3)
+    assert leaning.summary().startswith("leans against the guidance, though no single principle")
+    silent = judge.judge("The weather was grey in Leeds.", "goals")
+    assert replace(silent, verdict="contradicts", score=0.2, classifier_score=0.2).summary().startswith(
+        "no guidance principle clearly applies, but it reads as against the guidance"
     )
-    assert (with_classifier.score >= 0.5) == (with_classifier.verdict == "aligned")
-    assert set(with_classifier.to_dict()) >= {
-        "verdict",
-        "score",
-        "principles",
-        "rule_score",
-        "classifier_score",
-    }
-
-
-@pytest.mark.parametrize("rule_score", [0.0, 0.2, 0.4999, 0.5, 0.7, 1.0])
-@pytest.mark.parametrize("learned", [0.0, 0.3, 0.9999, 1.0])
-def test_ordering_never_crosses_the_verdict(rule_score: float, learned: float) -> None:
-    mixed = order_within_verdict(rule_score, learned)
-    assert 0.0 <= mixed <= 1.0
-    assert (mixed >= 0.5) == (rule_score >= 0.5)
-
-
-def test_ordering_is_monotone_in_both_parts() -> None:
-    assert order_within_verdict(0.3, 0.2) < order_within_verdict(0.3, 0.8) < order_within_verdict(0.4, 0.8)
-    assert order_within_verdict(0.6, 0.2) < order_within_verdict(0.6, 0.8) < order_within_verdict(0.9, 0.8)
-    # two texts the rules score alike are told apart by the classifier
-    assert order_within_verdict(0.45, 0.9) > order_within_verdict(0.45, 0.1)
 
 
 def test_rules_alone_when_asked() -> None:
@@ -88,25 +181,13 @@ def test_rules_alone_when_asked() -> None:
     assert result.score == result.rule_score
 
 
-def test_missing_model_means_rules_alone(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    def no_model(*_: object) -> None:
-        raise MissingModelError("not installed")
-
-    monkeypatch.setattr("coach.knowledge.embeddings.load_minilm", no_model)
-    copy = tmp_path / "weights.json"
-    copy.write_bytes(weights_path().read_bytes())
-    assert load_classifier(copy) is None
-    judge = RuleJudge(load_rubric(), classifier=load_classifier(copy))
-    assert judge.judge("Send the agenda a day ahead.", "session_prep").classifier_score is None
-
-
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
         (None, "is missing"),
         (b"\xff\x00 not json", "could not be read"),
-        (b'{"weights": "lots"}', "no valid weights"),
-        (b'{"weights": [1, 2], "bias": 0.0, "features": "bag of words"}', "other features"),
+        (b"[1, 2]", "no valid weights"),
+        (b'{"ngrams": {"a": [1, 2]}, "bias": 0.0, "features": "bag of words"}', "other features"),
     ],
 )
 def test_damaged_weights_file_is_named(tmp_path: Path, content: bytes | None, problem: str) -> None:
@@ -118,54 +199,71 @@ def test_damaged_weights_file_is_named(tmp_path: Path, content: bytes | None, pr
     assert str(path) in str(caught.value) and "train_classifier" in str(caught.value)
 
 
-def test_wrong_dimension_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(ngrams={}),
+        lambda d: d.update(ngrams={"send": [1.5]}),
+        lambda d: d.update(ngrams={"send": ["x", 1.0]}),
+        lambda d: d.pop("rule_weight"),
+    ],
+)
+def test_malformed_ngram_weights_are_refused(tmp_path: Path, damage) -> None:
     data = read_weights(weights_path())
-    data["weights"] = data["weights"][:10]  # type: ignore[index]
-    path = tmp_path / "short.json"
+    damage(data)
+    path = tmp_path / "bad.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     classifier_module._loaded.pop(path, None)
-    with pytest.raises(ClassifierError, match="10 weights"):
+    with pytest.raises(ClassifierError, match="no valid n-gram weights"):
         load_classifier(path)
 
 
 def test_fit_logistic_separates_and_is_deterministic() -> None:
     rng = np.random.default_rng(7)
-    x = rng.normal(size=(200, 5)).astype(np.float32)
-    y = x[:, 0] + 0.5 * x[:, 1] > 0
-    first, second = fit_logistic(x, y), fit_logistic(x, y)
+    dense = rng.normal(size=(200, 5))
+    y = dense[:, 0] + 0.5 * dense[:, 1] > 0
+    rows = SparseRows(np.arange(0, 1001, 5), np.tile(np.arange(5), 200), dense.ravel(), 5)
+    offset = np.zeros(200)
+    first, second = fit_logistic(rows, y, offset), fit_logistic(rows, y, offset)
     assert np.array_equal(first[0], second[0]) and first[1] == second[1]
-    predicted = (x @ first[0] + first[1]) > 0
-    assert (predicted == y).mean() > 0.97
+    assert ((dense @ first[0] + first[1] > 0) == y).mean() > 0.97
+    # A fixed offset is taken as given: with the answer in the offset, the weights have nothing to add.
+    told = np.where(y, 20.0, -20.0)
+    weights, _ = fit_logistic(rows, y, told)
+    assert np.abs(weights).max() < 0.05
 
 
-def test_input_layer_features_ignore_batch_padding() -> None:
-    model = load_minilm()
-    texts = ["Short.", "A much longer piece of advice about sending an agenda before the session starts."]
-    together = model.embed_input_layer(texts)
-    alone = np.vstack([model.embed_input_layer([t]) for t in texts])
-    assert together.shape == (2, model.dimension)
-    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
-    assert np.allclose(together, alone, atol=1e-5)
+def test_training_reproduces_the_shipped_layer() -> None:
+    shipped = load_classifier()
+    retrained = train_classifier.fit(train_classifier.examples())
+    assert isinstance(retrained, AdviceClassifier)
+    assert retrained.vocabulary.index == shipped.vocabulary.index
+    assert np.allclose(retrained.weights, shipped.weights, atol=1e-3)
 
 
-def test_classifier_generalises_across_files() -> None:
-    """Each labelled set judged by a classifier trained without it (leave one file out).
+def test_learned_layer_generalises_across_writers() -> None:
+    """Each independent writer's set judged by a layer trained on the other writers only.
 
-    This is the learned half on its own; it must stay useful, or blending it in would only add noise.
-    Measured when introduced: accuracy 0.910, pairwise 0.989 over 712 cases.
+    An estimate of the judge on writing it has never seen (evals/judge/README.md has the figures per
+    writer). The layer must beat the rules alone there by a wide margin, or it only adds noise.
     """
+    scored = train_classifier.leave_one_writer_out()
+    rows = [row for writer in scored.values() for row in writer]
+    assert len(scored) >= 17 and len(rows) >= 1400
+    judge_accuracy, judge_pairwise = train_classifier.figures(rows)
+    rules_accuracy, rules_pairwise = train_classifier.figures([(e, e.judgement.score) for e, _ in rows])
+    assert judge_accuracy >= rules_accuracy + 0.10  # measured +0.20
+    assert judge_pairwise >= rules_pairwise + 0.05  # measured +0.17
+    assert judge_accuracy >= ACCURACY_FLOOR and judge_pairwise >= PAIRWISE_FLOOR
+
+
+def test_learned_layer_carries_to_writers_with_their_own_situations() -> None:
+    """Trained on the 11 older writers (whose user messages overlap), scored on 6 later writers who
+    invented their own situations: the stricter estimate, since shared scenarios cannot help here."""
     data = train_classifier.examples()
-    model = load_minilm()
-    features = model.embed_input_layer([e.text for e in data])
-    aligned = np.array([e.aligned for e in data])
-    correct = total = 0
-    for name in sorted({e.source for e in data} - {"rubric"}):
-        held = np.array([e.source == name for e in data])
-        weights, bias = fit_logistic(features[~held], aligned[~held])
-        probability = AdviceClassifier(weights, bias, model).probabilities(
-            [e.text for e, h in zip(data, held, strict=True) if h]
-        )
-        correct += int(((probability >= 0.5) == aligned[held]).sum())
-        total += int(held.sum())
-    assert total > 600
-    assert correct / total >= 0.87
+    model = train_classifier.fit([e for e in data if e.source not in NEW_WRITERS])
+    held = [e for e in data if e.source in NEW_WRITERS]
+    assert len(held) == 6 * 84
+    scores = model.scores([e.text for e in held], [e.judgement for e in held])
+    accuracy, pairwise = train_classifier.figures(list(zip(held, scores, strict=True)))
+    assert accuracy >= FORWARD_ACCURACY_FLOOR and pairwise >= FORWARD_PAIRWISE_FLOOR
