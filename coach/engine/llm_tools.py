@@ -147,7 +147,10 @@ class ToolBox:
 
     def critique_text(self, text: str, kind: str = "draft") -> str:
         skill = self.engine.skill
-        judgement = self.engine.services.judge.judge(text, skill.value if skill else None, "")
+        # The user's own text (a draft, a reply), not advice: judged as such (see RuleJudge.judge).
+        judgement = self.engine.services.judge.judge(
+            text, skill.value if skill else None, "", own_words=True
+        )
         self.emit(
             CritiqueEvent(
                 subject=kind, judgement=judgement, summary=critic.summary_line(judgement), attempt=1

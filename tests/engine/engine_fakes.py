@@ -64,7 +64,9 @@ class FakeJudge:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None, str]] = []
 
-    def judge(self, advice: str, skill: str | None, user: str = "") -> FakeJudgement:
+    def judge(
+        self, advice: str, skill: str | None, user: str = "", *, own_words: bool = False
+    ) -> FakeJudgement:
         self.calls.append((advice, skill, user))
         bad = "will you be my mentor" in advice.lower()
         principle = FakePrinciple(

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from coach.engine.guided.engine import GuidedEngine
 from coach.engine.guided.guidance import lexical_search
@@ -75,7 +76,7 @@ class KeywordJudge:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str, str]] = []
 
-    def judge(self, text: str, skill: str, user: str = "") -> KeywordJudgement:
+    def judge(self, text: str, skill: str, user: str = "", *, own_words: bool = False) -> KeywordJudgement:
         self.calls.append((text, str(skill), user))
         lowered = text.lower()
         results = []
@@ -91,6 +92,18 @@ class KeywordJudge:
         score = sum(r.status == "honoured" for r in results) / (len(results) or 1)
         verdict = "contradicts" if any(r.status == "violated" for r in results) else "aligned"
         return KeywordJudgement(verdict, score, results)
+
+
+class RecordingJudge:
+    """Passes every call to a real judge and notes whether the text was the user's own words."""
+
+    def __init__(self, judge: Any) -> None:
+        self.inner = judge
+        self.own_words: list[bool] = []
+
+    def judge(self, text: str, skill: str, user: str = "", *, own_words: bool = False) -> Any:
+        self.own_words.append(own_words)
+        return self.inner.judge(text, skill, user, own_words=own_words)
 
 
 def make_judge():  # noqa: ANN201

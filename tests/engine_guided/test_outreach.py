@@ -3,7 +3,7 @@ save drafts as versions."""
 
 from __future__ import annotations
 
-from guided_support import Chat
+from guided_support import Chat, RecordingJudge
 
 from coach.engine.guided.engine import GuidedEngine
 from coach.events import CitationEvent, CritiqueEvent, ProposedChange
@@ -106,6 +106,7 @@ def test_skipped_answers_leave_visible_placeholders(chat: Chat, engine: GuidedEn
 def test_pasted_draft_is_critiqued_and_the_score_moves_when_it_improves(
     chat: Chat, engine: GuidedEngine, tracker: Tracker
 ) -> None:
+    engine.services._judge = judge = RecordingJudge(engine.services.judge)
     engine.set_skill(Skill.OUTREACH)
     chat.open()
     first = chat.say(BAD_DRAFT)
@@ -125,6 +126,7 @@ def test_pasted_draft_is_critiqued_and_the_score_moves_when_it_improves(
     assert "Will you be my mentor?" in text1  # the evidence is quoted from the user's own words
     assert any(isinstance(e, CitationEvent) for e in first)
     assert "was " in Chat.text(second)  # the change is shown
+    assert judge.own_words == [True, True]  # a draft is the user's, not advice
     # each critique offers to save a version; accepting both keeps two versions
     saves = [e for turn in (first, second) for e in turn if isinstance(e, ProposedChange)]
     engine.accept(saves[0].proposal_id)
@@ -146,7 +148,7 @@ def test_short_text_is_not_mistaken_for_a_draft(chat: Chat, engine: GuidedEngine
 
 def test_judge_failure_keeps_the_draft_and_says_so(chat: Chat, engine: GuidedEngine, services) -> None:  # noqa: ANN001
     class Broken:
-        def judge(self, text, skill, user=""):  # noqa: ANN001, ANN202
+        def judge(self, text, skill, user="", own_words=False):  # noqa: ANN001, ANN202
             raise RuntimeError("rubric unreadable")
 
     services._judge = Broken()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from guided_support import Chat
+from guided_support import Chat, RecordingJudge
 
 from coach.engine.guided.engine import GuidedEngine
 from coach.engine.guided.scenarios import feedback_scenarios, protege_personas
@@ -22,6 +22,7 @@ def critique(events: list) -> CritiqueEvent:
 
 
 def test_feedback_rehearsal_scores_replies_and_the_score_moves(chat: Chat, engine: GuidedEngine) -> None:
+    engine.services._judge = judge = RecordingJudge(engine.services.judge)
     engine.set_skill(Skill.FEEDBACK)
     opening = Chat.text(chat.open())
     for scenario in feedback_scenarios():
@@ -44,6 +45,8 @@ def test_feedback_rehearsal_scores_replies_and_the_score_moves(chat: Chat, engin
     summary = Chat.text(chat.say("done"))
     assert f"first {round(c1.judgement.score * 100)}/100" in summary
     assert f"best {round(c2.judgement.score * 100)}/100" in summary and "2 attempt(s)" in summary
+    # rehearsal replies are the user's own words, not advice: the judge is told so
+    assert judge.own_words == [True, True]
 
 
 def test_rehearse_your_own_situation(chat: Chat, engine: GuidedEngine) -> None:
@@ -84,6 +87,7 @@ def test_next_scenario_resets_the_attempts(chat: Chat, engine: GuidedEngine) -> 
 def test_mentor_practice_protege_reacts_to_questions_and_scores_move(
     chat: Chat, engine: GuidedEngine
 ) -> None:
+    engine.services._judge = judge = RecordingJudge(engine.services.judge)
     engine.set_skill(Skill.MENTOR_PRACTICE)
     chat.open()
     persona = protege_personas()[0]
@@ -96,6 +100,7 @@ def test_mentor_practice_protege_reacts_to_questions_and_scores_move(
     c1, c2 = critique(told), critique(asked)
     assert (c1.attempt, c2.attempt) == (1, 2) and c2.previous_score == c1.judgement.score
     assert c2.judgement.score > c1.judgement.score
+    assert judge.own_words == [True, True]
     confided = chat.say("And what would you like your team to look like in three months?")
     assert persona.opens_up[1] in Chat.text(confided)  # the confidential line
     relieved = chat.say("That stays between us. What would help you most right now?")

@@ -161,7 +161,7 @@ def test_the_agenda_is_checked_by_the_judge(chat: Chat, engine: GuidedEngine, se
     class Objecting:
         """A judge that finds a contradiction: the coach must show it, not hide it."""
 
-        def judge(self, text, skill, user=""):  # noqa: ANN001, ANN202
+        def judge(self, text, skill, user="", own_words=False):  # noqa: ANN001, ANN202
             from guided_support import KeywordJudgement, KeywordResult
 
             problem = KeywordResult(

@@ -19,9 +19,10 @@ class JudgeFailed(RuntimeError):
     pass
 
 
-def run_judge(ctx: Ctx, text: str, skill: str, user: str = "") -> Any:
+def run_judge(ctx: Ctx, text: str, skill: str, user: str = "", *, own_words: bool = False) -> Any:
+    """own_words: the user's draft or rehearsal reply rather than the coach's advice (see RuleJudge)."""
     try:
-        return ctx.judge.judge(text, skill, user=user)
+        return ctx.judge.judge(text, skill, user=user, own_words=own_words)
     except Exception as exc:  # a judge failure must not lose the user's text
         log.exception("judge failed")
         raise JudgeFailed(one_line(str(exc) or type(exc).__name__, 200)) from exc

@@ -138,7 +138,7 @@ class FeedbackFlow(Flow):
             out.say(self.script.msg("short_reply", mentor=scenario.mentor))
             return
         try:
-            judgement = run_judge(ctx, text, "feedback", user=" ".join(scenario.feedback))
+            judgement = run_judge(ctx, text, "feedback", user=" ".join(scenario.feedback), own_words=True)
         except JudgeFailed as exc:
             out.say(self.script.msg("judge_failed", problem=exc))
             return

@@ -81,7 +81,9 @@ class MentorPracticeFlow(Flow):
     def _reply(self, ctx: Ctx, text: str, out: Out) -> None:
         persona = self._persona()
         try:
-            judgement = run_judge(ctx, text, "mentor_practice", user=self.state["last_line"])
+            judgement = run_judge(
+                ctx, text, "mentor_practice", user=self.state["last_line"], own_words=True
+            )
         except JudgeFailed as exc:
             out.say(self.script.msg("judge_failed", problem=exc))
             return

@@ -113,7 +113,7 @@ class OutreachFlow(Flow):
 
     def _judge_and_save(self, ctx: Ctx, draft: str, out: Out, *, lead: str) -> None:
         try:
-            judgement = run_judge(ctx, draft, "outreach")
+            judgement = run_judge(ctx, draft, "outreach", own_words=True)
         except JudgeFailed as exc:
             out.say(f"I couldn't check the draft ({exc}). It is kept; send it again to retry.")
             self.state["phase"] = "review"
