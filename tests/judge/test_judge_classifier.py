@@ -29,8 +29,8 @@ from coach.judge.rules import check_text
 from evals.judge import train_classifier
 
 # Floors a little under the figures measured when the layer shipped (evals/judge/README.md).
-ACCURACY_FLOOR = 0.92  # leave one writer out over 17 writers: 0.956
-PAIRWISE_FLOOR = 0.97  # measured 0.991
+ACCURACY_FLOOR = 0.94  # leave one writer out over 24 writers (1,992 cases): 0.964
+PAIRWISE_FLOOR = 0.98  # measured 0.995
 NEW_WRITERS = {  # written after the layer's design was fixed, with user situations of their own
     "i8_seasoned.jsonl",
     "i9_structured.jsonl",
@@ -249,11 +249,11 @@ def test_learned_layer_generalises_across_writers() -> None:
     """
     scored = train_classifier.leave_one_writer_out()
     rows = [row for writer in scored.values() for row in writer]
-    assert len(scored) >= 17 and len(rows) >= 1400
+    assert len(scored) >= 24 and len(rows) >= 1990
     judge_accuracy, judge_pairwise = train_classifier.figures(rows)
     rules_accuracy, rules_pairwise = train_classifier.figures([(e, e.judgement.score) for e, _ in rows])
-    assert judge_accuracy >= rules_accuracy + 0.10  # measured +0.20
-    assert judge_pairwise >= rules_pairwise + 0.05  # measured +0.17
+    assert judge_accuracy >= rules_accuracy + 0.15  # measured +0.26
+    assert judge_pairwise >= rules_pairwise + 0.10  # measured +0.19
     assert judge_accuracy >= ACCURACY_FLOOR and judge_pairwise >= PAIRWISE_FLOOR
 
 
