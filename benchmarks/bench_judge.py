@@ -43,10 +43,10 @@ def bench_rule(rounds: int) -> None:
         f"rule judge: construction {built * 1000:.0f} ms; {n} cases in {elapsed:.2f} s = "
         f"{n / elapsed:.0f} cases/s (target >= 200)"
     )
-    # Every labelled set, including the long chatty held-out replies (several sentences each).
+    # Every labelled set, the independent writers' longer replies included (up to 180 words).
     every = [
         json.loads(line)
-        for path in sorted((evals_dir() / "judge").glob("*.jsonl"))
+        for path in sorted((evals_dir() / "judge").rglob("*.jsonl"))
         for line in path.read_text().splitlines()
         if line.strip()
     ]

@@ -1,7 +1,7 @@
 """The rule judge's learned layer: a reading of the whole text, weighed with the rules' findings.
 
 The rules (knowledge/rubric.toml) find which principles a text honours or violates, and where; that
-evidence is what users see. On writing they were never tuned on, their own verdict was right about 78% of
+evidence is what users see. On writing they were never tuned on, their own verdict was right about 71% of
 the time (evals/judge/README.md), mostly because no pattern covers a writer's own words. This layer reads
 every word: a logistic regression over the text's word 1-3-grams (sublinear tf-idf), whose log-odds are
 added to the rules' own log-odds at a fixed weight. The sum decides the score and the verdict.
