@@ -29,7 +29,7 @@ from coach.judge.rules import check_text
 from evals.judge import train_classifier
 
 # Floors a little under the figures measured when the layer shipped (evals/judge/README.md).
-ACCURACY_FLOOR = 0.94  # leave one writer out over 24 writers (1,992 cases): 0.964
+ACCURACY_FLOOR = 0.94  # leave one writer out over 29 writers (2,412 cases): 0.969
 PAIRWISE_FLOOR = 0.98  # measured 0.995
 NEW_WRITERS = {  # written after the layer's design was fixed, with user situations of their own
     "i8_seasoned.jsonl",
@@ -117,9 +117,8 @@ def test_learned_layer_orders_a_clear_pair() -> None:
         ("Hi Dana, will you be my mentor?", "outreach"),
     ],
 )
-def test_texts_shorter_than_the_training_data_are_judged_by_the_rules(text: str, skill: str) -> None:
-    # A protégé's one-line reply or a short draft is outside what the layer learned from (25+ words);
-    # it would extrapolate there, so the rules decide alone.
+def test_very_short_texts_are_judged_by_the_rules(text: str, skill: str) -> None:
+    # Under 12 words there is too little labelled text to know how the layer does: the rules decide alone.
     judged = RuleJudge(load_rubric()).judge(text, skill)
     assert len(text.split()) < MIN_WORDS
     assert judged.classifier_score is None
@@ -249,11 +248,11 @@ def test_learned_layer_generalises_across_writers() -> None:
     """
     scored = train_classifier.leave_one_writer_out()
     rows = [row for writer in scored.values() for row in writer]
-    assert len(scored) >= 24 and len(rows) >= 1990
+    assert len(scored) >= 29 and len(rows) >= 2400
     judge_accuracy, judge_pairwise = train_classifier.figures(rows)
     rules_accuracy, rules_pairwise = train_classifier.figures([(e, e.judgement.score) for e, _ in rows])
-    assert judge_accuracy >= rules_accuracy + 0.15  # measured +0.26
-    assert judge_pairwise >= rules_pairwise + 0.10  # measured +0.19
+    assert judge_accuracy >= rules_accuracy + 0.15  # measured +0.25
+    assert judge_pairwise >= rules_pairwise + 0.10  # measured +0.18
     assert judge_accuracy >= ACCURACY_FLOOR and judge_pairwise >= PAIRWISE_FLOOR
 
 
