@@ -27,7 +27,14 @@ REPLIES_FILE = "replies.jsonl"
 TURN_TIMEOUT = 180.0
 DEFAULT_MARGIN = 0.05
 # Quoted text (the user's own draft, a role-played mentor) and mode notices are not the coach's advice.
-_NOT_ADVICE = re.compile(r"^\s*(?:>.*|\*You are in guided mode.*|\*\(offline.*)$", re.M)
+# Lines that are not the coach's advice: blockquotes (the user's draft, a role-played mentor), mode notices,
+# the self-check footnote, and citation lines ("Guidance: *card title*; *card title*.": the titles are the
+# guidance's words, and would let a bare question such as "Who are you writing to?" pass as advice).
+_NOT_ADVICE = re.compile(
+    r"^\s*(?:>.*|\*You are in guided mode.*|\*\(offline.*|\*Checked against .*"
+    r"|[A-Z][A-Za-z ]{0,40}: \*[^*\n]+\*(?:; \*[^*\n]+\*)*\.)\s*$",
+    re.M,
+)
 
 
 class ScenarioError(ValueError):
@@ -195,8 +202,8 @@ _QUOTED_SPAN = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019\n]{3,}?)[\"\u201d
 
 
 def advice_text(reply: str, user: str = "") -> str:
-    """The coach's own words: blockquotes (the user's draft, a role-played mentor), mode notices, and inline
-    quotes of the user's own message ("'sometime' is not a date") are removed before judging."""
+    """The coach's own words: the lines in _NOT_ADVICE and inline quotes of the user's own message
+    ("'sometime' is not a date") are removed before judging."""
     text = _NOT_ADVICE.sub("", reply)
     said = " ".join(user.lower().split())
     if said:

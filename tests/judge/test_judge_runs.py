@@ -18,6 +18,7 @@ from coach.resources import evals_dir
 from coach.skills import Skill
 from evals.report import render_html
 from evals.runs import (
+    Reply,
     Scenario,
     advice_text,
     compare,
@@ -114,6 +115,27 @@ def test_baseline_comparison_flags_drops_beyond_the_margin() -> None:
 def test_quotes_of_the_users_own_words_are_not_judged_as_advice() -> None:
     reply = "> Would you be my mentor?\n\n'sometime' is not a date. Ask for one small thing first."
     assert advice_text(reply, "sometime") == "is not a date. Ask for one small thing first."
+
+
+def test_citation_lines_and_footnotes_are_not_judged_as_advice() -> None:
+    reply = (
+        "Guidance: *Start small when approaching a possible mentor*; *Be yourself*.\n\n"
+        "(1/6) Who are you writing to?\n\n"
+        "Drawn from: *Know why you want a mentor before you look for one*.\n\n"
+        "*Checked against 5 applicable guidance principle(s); no contradiction found.*\n"
+        "Guidance: this line is prose, not a citation, so it stays."
+    )
+    assert " ".join(advice_text(reply).split()) == (
+        "(1/6) Who are you writing to? Guidance: this line is prose, not a citation, so it stays."
+    )
+    cited_question = reply.split("\n\nDrawn")[0]
+    question = score_replies(
+        [Reply("s", "outreach", 1, "compose", cited_question, "guided")],
+        RuleJudge(load_rubric()),
+        "guided",
+        "rule",
+    ).to_dict()
+    assert question["replies"] == []  # a bare question: nothing to score, though its citation names guidance
 
 
 def test_html_report_is_self_contained_with_a_chart_per_skill() -> None:
