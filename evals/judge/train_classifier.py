@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from coach.judge.classifier import (  # noqa: E402
     L2,
     RULE_WEIGHT,
+    SENTENCE_WEIGHT,
     AdviceClassifier,
     from_data,
     read_weights,
@@ -104,10 +105,11 @@ def check(path: Path) -> list[str]:
     for name in sorted(set(recorded) | set(current)):
         if recorded.get(name) != current.get(name):
             problems.append(f"{name} changed since the weights were trained")
-    if shipped.get("l2") != L2 or shipped.get("rule_weight") != RULE_WEIGHT:
+    settings = (shipped.get("l2"), shipped.get("rule_weight"), shipped.get("sentence_weight"))
+    if settings != (L2, RULE_WEIGHT, SENTENCE_WEIGHT):
         problems.append(
-            f"trained with l2={shipped.get('l2')}, rule weight {shipped.get('rule_weight')}; "
-            f"the code says {L2}, {RULE_WEIGHT}"
+            f"trained with l2, rule and sentence weights {settings}; "
+            f"the code says {(L2, RULE_WEIGHT, SENTENCE_WEIGHT)}"
         )
     if not problems:
         fresh: dict[str, list[float]] = train()["ngrams"]  # type: ignore[assignment]

@@ -29,8 +29,9 @@ from coach.judge.rules import check_text
 from evals.judge import train_classifier
 
 # Floors a little under the figures measured when the layer shipped (evals/judge/README.md).
-ACCURACY_FLOOR = 0.94  # leave one writer out over 29 writers (2,412 cases): 0.969
-PAIRWISE_FLOOR = 0.98  # measured 0.995
+ACCURACY_FLOOR = 0.94  # leave one writer out over 30 writers (2,496 cases): 0.968
+PAIRWISE_FLOOR = 0.98  # measured 0.994
+WORST_WRITER_FLOOR = 0.85  # i20, long multi-point replies: 0.893 (0.821 without the weakest-sentence term)
 NEW_WRITERS = {  # written after the layer's design was fixed, with user situations of their own
     "i8_seasoned.jsonl",
     "i9_structured.jsonl",
@@ -94,7 +95,10 @@ def test_learned_layer_adds_its_reading_to_the_rules(advice: str, skill: str) ->
     assert with_layer.principles == rules_only.principles  # the evidence is the rules'
     text = check_text(advice)
     rows = layer.vocabulary.rows([ngrams(text)])
-    expected = rows.dot(layer.weights)[0] + layer.bias + layer.rule_weight * rule_log_odds(rules_only)
+    whole = rows.dot(layer.weights)[0] + layer.bias + layer.rule_weight * rule_log_odds(rules_only)
+    sentences = [s for s in text.replace("! ", ". ").split(". ") if len(s.split()) >= 4]
+    own = [layer.vocabulary.rows([ngrams(s)]).dot(layer.weights)[0] + layer.bias for s in sentences]
+    expected = whole + layer.sentence_weight * min([0.0, *own] if len(own) >= 2 else [0.0])
     assert with_layer.classifier_score == pytest.approx(1 / (1 + math.exp(-expected)))
     assert with_layer.score == with_layer.classifier_score
     assert (with_layer.score >= 0.5) == (with_layer.verdict == "aligned")
@@ -113,12 +117,12 @@ def test_learned_layer_orders_a_clear_pair() -> None:
     ("text", "skill"),
     [
         ("Thank you for being straight with me.", "feedback"),
-        ("I will send you an agenda two days before we meet.", "session_prep"),
+        ("I'll send the agenda two days ahead.", "session_prep"),
         ("Hi Dana, will you be my mentor?", "outreach"),
     ],
 )
 def test_very_short_texts_are_judged_by_the_rules(text: str, skill: str) -> None:
-    # Under 12 words there is too little labelled text to know how the layer does: the rules decide alone.
+    # Under 8 words there is no labelled text to know how the layer does: the rules decide alone.
     judged = RuleJudge(load_rubric()).judge(text, skill)
     assert len(text.split()) < MIN_WORDS
     assert judged.classifier_score is None
@@ -174,6 +178,22 @@ def test_summary_says_when_the_verdict_and_the_findings_disagree() -> None:
     )
 
 
+def test_one_bad_sentence_among_good_ones_pulls_the_score_down() -> None:
+    layer = load_classifier()
+    judge = RuleJudge(load_rubric(), classifier=None)
+    good = (
+        "Write down the two decisions you want help with. List the two questions you most want answered. "
+        "Close by agreeing who does what before you meet again."
+    )
+    mixed = good + " Honestly, there is no need to send an agenda ahead; mentors prefer to come in fresh."
+    weakest = layer._weakest_sentence([good, mixed, "One sentence only, however it reads."])
+    assert weakest[2] == 0.0  # a single sentence has no weakest sentence
+    assert weakest[0] == 0.0 and weakest[1] < -1.0  # only the dismissed agenda reads as against
+    with_term = layer.probability(mixed, judge.judge(mixed, "session_prep"))
+    without = replace(layer, sentence_weight=0.0).probability(mixed, judge.judge(mixed, "session_prep"))
+    assert with_term < without
+
+
 def test_rules_alone_when_asked() -> None:
     result = RuleJudge(load_rubric(), classifier=None).judge("Send the agenda a day ahead.", "session_prep")
     assert result.classifier_score is None
@@ -205,6 +225,7 @@ def test_damaged_weights_file_is_named(tmp_path: Path, content: bytes | None, pr
         lambda d: d.update(ngrams={"send": [1.5]}),
         lambda d: d.update(ngrams={"send": ["x", 1.0]}),
         lambda d: d.pop("rule_weight"),
+        lambda d: d.update(sentence_weight="0.2"),
     ],
 )
 def test_malformed_ngram_weights_are_refused(tmp_path: Path, damage) -> None:
@@ -213,7 +234,7 @@ def test_malformed_ngram_weights_are_refused(tmp_path: Path, damage) -> None:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     classifier_module._loaded.pop(path, None)
-    with pytest.raises(ClassifierError, match="no valid n-gram weights"):
+    with pytest.raises(ClassifierError, match="no valid n-gram weights, bias, rule and sentence weights"):
         load_classifier(path)
 
 
@@ -248,12 +269,13 @@ def test_learned_layer_generalises_across_writers() -> None:
     """
     scored = train_classifier.leave_one_writer_out()
     rows = [row for writer in scored.values() for row in writer]
-    assert len(scored) >= 29 and len(rows) >= 2400
+    assert len(scored) >= 30 and len(rows) >= 2490
     judge_accuracy, judge_pairwise = train_classifier.figures(rows)
     rules_accuracy, rules_pairwise = train_classifier.figures([(e, e.judgement.score) for e, _ in rows])
     assert judge_accuracy >= rules_accuracy + 0.15  # measured +0.25
     assert judge_pairwise >= rules_pairwise + 0.10  # measured +0.18
     assert judge_accuracy >= ACCURACY_FLOOR and judge_pairwise >= PAIRWISE_FLOOR
+    assert min(train_classifier.figures(writer)[0] for writer in scored.values()) >= WORST_WRITER_FLOOR
 
 
 def test_learned_layer_carries_to_writers_with_their_own_situations() -> None:
