@@ -13,7 +13,7 @@ The principles' outcomes, weighted by severity, give the rules' own score. A lea
 whole text (coach/judge/classifier.py): a logistic regression over its word n-grams, trained on sets
 written by independent writers, whose log-odds are added to the rules'. That sum is the score and decides
 the verdict, because on writing the rubric was never tuned on the rules alone miss most of what no pattern
-covers. The per-principle results and evidence are always the rules'. Texts under 12 words, and the
+covers. The per-principle results and evidence are always the rules'. Texts under 8 words, and the
 user's own drafts and replies (`own_words`), are judged by the rules alone.
 """
 
