@@ -21,7 +21,7 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -221,14 +221,12 @@ def fit_logistic(
         g_w = rows.dot_transposed(p - y) / n + l2 * weights
         g_b = float(np.mean(p - y))
         curvature = p * (1 - p) / n
-        step_w, step_b = _conjugate_gradient(
-            lambda v_w, v_b, c=curvature: (
-                rows.dot_transposed(c * (rows.dot(v_w) + v_b)) + l2 * v_w,
-                float(np.sum(c * (rows.dot(v_w) + v_b))),
-            ),
-            g_w,
-            g_b,
-        )
+
+        def hessian_times(v_w: np.ndarray, v_b: float, c: np.ndarray = curvature) -> tuple[np.ndarray, float]:
+            weighted = c * (rows.dot(v_w) + v_b)
+            return rows.dot_transposed(weighted) + l2 * v_w, float(weighted.sum())
+
+        step_w, step_b = _conjugate_gradient(hessian_times, g_w, g_b)
         before, shrink = loss(weights, bias), 1.0
         while shrink > 1e-4 and loss(weights - shrink * step_w, bias - shrink * step_b) > before:
             shrink /= 2
@@ -238,7 +236,9 @@ def fit_logistic(
     return weights, bias
 
 
-def _conjugate_gradient(hessian_times, g_w: np.ndarray, g_b: float) -> tuple[np.ndarray, float]:
+def _conjugate_gradient(
+    hessian_times: Callable[[np.ndarray, float], tuple[np.ndarray, float]], g_w: np.ndarray, g_b: float
+) -> tuple[np.ndarray, float]:
     """Solve H x = g for the Newton step, with H given only as a product (x_w, x_b) -> H x."""
     x_w, x_b = np.zeros_like(g_w), 0.0
     r_w, r_b = g_w.copy(), g_b
