@@ -29,7 +29,7 @@ from coach.judge.classifier import (  # noqa: E402
     RULE_WEIGHT,
     SENTENCE_WEIGHT,
     AdviceClassifier,
-    from_data,
+    load_classifier,
     read_weights,
     to_data,
     weights_path,
@@ -170,7 +170,7 @@ def measure() -> None:
 
 
 def _score_with_shipped(kind: str) -> None:
-    model = from_data(read_weights(weights_path()))
+    model = load_classifier()
     everything = examples(kind)
     pooled: list[Row] = []
     for path in labelled_sets(kind):
